@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections (each the median of several runs) and
-// writes .bench/results.json and the tables in docs/benchmarks.md. Not part of the tests.
+// writes docs/benchmarks.json and the tables in docs/benchmarks.md. Not part of the tests.
 //   node dist/bench/main.js [--only id,id] [--quick]
 import fs from 'node:fs'
 import os from 'node:os'
@@ -53,9 +53,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } } })
   const ids = values.only ? values.only.split(',') : Object.keys(SECTIONS)
   const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
-  const outDir = path.join(APP_ROOT, '.bench')
-  fs.mkdirSync(outDir, { recursive: true })
-  const jsonFile = path.join(outDir, 'results.json')
+  const jsonFile = path.join(APP_ROOT, 'docs', 'benchmarks.json')
   const previous = fs.existsSync(jsonFile)
     ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { sections: BenchSection[] })
     : null

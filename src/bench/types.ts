@@ -1,5 +1,5 @@
 // Shape of one benchmark section; src/bench/main.ts runs the sections and writes
-// docs/benchmarks.md and .bench/results.json from them.
+// docs/benchmarks.md and docs/benchmarks.json from them.
 
 export interface BenchFigure {
   name: string
