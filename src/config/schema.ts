@@ -70,20 +70,28 @@ export const TensorRtSchema = z
   })
   .describe('TensorRT execution-provider options (Jetson build only)')
 
-export const ManifestInputSchema = z.strictObject({
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  color: z.enum(['rgb', 'bgr']).default('rgb'),
-  scale: z
-    .number()
-    .positive()
-    .default(1 / 255)
-    .describe('pixel value v becomes (v*scale - mean)/std'),
-  mean: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]),
-  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([1, 1, 1]),
-  letterbox: z.enum(['center', 'topleft']).default('center'),
-  pad: z.number().int().min(0).max(255).default(114),
-})
+export const ManifestInputSchema = z
+  .strictObject({
+    width: z.number().int().positive().describe('Model input width (pixels)'),
+    height: z.number().int().positive().describe('Model input height (pixels)'),
+    color: z.enum(['rgb', 'bgr']).default('rgb').describe('Channel order the model expects'),
+    scale: z
+      .number()
+      .positive()
+      .default(1 / 255)
+      .describe('pixel value v becomes (v*scale - mean)/std'),
+    mean: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]).describe('Per-channel mean'),
+    std: z
+      .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+      .default([1, 1, 1])
+      .describe('Per-channel standard deviation'),
+    letterbox: z
+      .enum(['center', 'topleft'])
+      .default('center')
+      .describe('Where the scaled frame sits in the input'),
+    pad: z.number().int().min(0).max(255).default(114).describe('Value of the letterbox border'),
+  })
+  .describe('Model input and preprocessing (manifest key; overrides the manifest)')
 
 export const OUTPUT_FORMATS = ['yolov5', 'yolo-raw', 'yolox', 'yolov8', 'nms-n7', 'nms-k6'] as const
 
