@@ -1,0 +1,80 @@
+// Versioned schema migrations. Each entry runs once, in order, in its own transaction,
+// and records its version in schema_version. Never edit a released migration: add one.
+import type { Db } from './db.js'
+
+export interface Migration {
+  version: number
+  description: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'detections, outbox, per-camera message sequence',
+    sql: `
+      CREATE TABLE detections (
+        id INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        seq INTEGER NOT NULL,          -- message seq (same as the MQTT message)
+        ts INTEGER NOT NULL,           -- wall-clock capture time, ms since epoch
+        pts REAL,                      -- stream time, s
+        label TEXT NOT NULL,
+        class INTEGER NOT NULL,
+        score REAL NOT NULL,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL
+      );
+      CREATE INDEX detections_ts ON detections (ts);
+      CREATE INDEX detections_camera_ts ON detections (camera, ts);
+      CREATE INDEX detections_label_ts ON detections (label, ts);
+      -- AUTOINCREMENT: rowids never come back after the outbox empties, so the
+      -- publisher's "after rowid" cursor can never skip a new row.
+      CREATE TABLE outbox (
+        rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,              -- message id <device>/<camera>/<seq 12 digits>
+        camera TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created INTEGER NOT NULL       -- ms since epoch
+      );
+      -- Last message seq per camera, so seq keeps counting across restarts even after
+      -- retention removed every detection and the outbox drained.
+      CREATE TABLE camera_seq (
+        camera TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+]
+
+/** Current schema version (0 for a new file). */
+export function schemaVersion(db: Db): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  )
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }
+  return row.v ?? 0
+}
+
+/** Applies every migration newer than the file; returns the versions applied. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, now = Date.now()): number[] {
+  const current = schemaVersion(db)
+  const newest = migrations.reduce((m, x) => Math.max(m, x.version), 0)
+  if (current > newest) {
+    throw new Error(
+      `database schema version ${current} is newer than this edgewatch understands (${newest}); upgrade edgewatch or move the database aside`,
+    )
+  }
+  const applied: number[] = []
+  const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)')
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      record.run(m.version, now)
+    })()
+    applied.push(m.version)
+  }
+  return applied
+}

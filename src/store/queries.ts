@@ -1,0 +1,63 @@
+// Read queries for `edgewatch detections` (and tests): newest first, filtered through the
+// (camera, ts), (label, ts) and (ts) indexes.
+import type { Db } from './db.js'
+
+export interface DetectionQuery {
+  camera?: string
+  label?: string
+  /** ms since epoch; only detections at or after it. */
+  since?: number
+  limit: number
+}
+
+export interface DetectionRow {
+  camera: string
+  seq: number
+  ts: number
+  pts: number | null
+  label: string
+  class: number
+  score: number
+  box: [number, number, number, number]
+}
+
+export function queryDetections(db: Db, q: DetectionQuery): DetectionRow[] {
+  const where: string[] = []
+  const args: (string | number)[] = []
+  if (q.camera !== undefined) {
+    where.push('camera = ?')
+    args.push(q.camera)
+  }
+  if (q.label !== undefined) {
+    where.push('label = ?')
+    args.push(q.label)
+  }
+  if (q.since !== undefined) {
+    where.push('ts >= ?')
+    args.push(q.since)
+  }
+  const sql =
+    'SELECT camera, seq, ts, pts, label, class, score, x1, y1, x2, y2 FROM detections' +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' ORDER BY ts DESC, id DESC LIMIT ?'
+  const rows = db.prepare(sql).all(...args, q.limit) as (Omit<DetectionRow, 'box'> & {
+    x1: number
+    y1: number
+    x2: number
+    y2: number
+  })[]
+  return rows.map(({ x1, y1, x2, y2, ...r }) => ({ ...r, box: [x1, y1, x2, y2] }))
+}
+
+/** Parses --since: an ISO time, or a relative age like 30s, 10m, 2h, 1d. */
+export function parseSince(text: string, now: number): number {
+  const rel = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(text.trim())
+  if (rel) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
+    return now - Number(rel[1]) * unit
+  }
+  const t = Date.parse(text)
+  if (Number.isNaN(t))
+    throw new Error(`--since: expected an ISO time or an age like 10m, 2h, 1d; got "${text}"`)
+  return t
+}
