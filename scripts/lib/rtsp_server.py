@@ -2,8 +2,10 @@
 """A real RTSP server for edgewatch's demo and tests (gst-rtsp-server through python3-gi).
 
 Each --mount PATH=LAUNCH serves a gst-launch description that must end in an RTP
-payloader named pay0. Presets: `testsrc` (a moving H.264 test pattern) and
-`file:<path>` (an H.264 MP4, looped). Prints `READY <port>` once it listens.
+payloader named pay0. Presets: `testsrc` (a moving H.264 test pattern), `testsrc-h265`,
+`testsrc-switch` (H.264 whose resolution flips every --switch-every seconds),
+`audio-only` (no video track) and `file:<path>` (an H.264 MP4, looped). Prints
+`READY <port>` once it listens. Unknown mounts answer 404 (gst-rtsp-server's own).
 Optional --user/--password require basic auth on every mount.
 """
 import argparse
@@ -28,6 +30,19 @@ PRESETS = {
         "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
         "! rtph265pay name=pay0 pt=96 config-interval=1"
     ),
+    # The picture size flips between WxH and (W/2)x(H/2) every --switch-every seconds, like
+    # a camera whose resolution is changed in its web UI (a new SPS mid-stream).
+    "testsrc-switch": (
+        "videotestsrc is-live=true pattern=ball ! capsfilter name=switchcaps "
+        "caps=video/x-raw,width={w},height={h},framerate={fps}/1 "
+        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! video/x-h264,profile=baseline "
+        "! rtph264pay name=pay0 pt=96 config-interval=1"
+    ),
+    # A stream without video: one audio track only.
+    "audio-only": (
+        "audiotestsrc is-live=true ! audioconvert ! audio/x-raw,format=S16BE,channels=1,rate=8000 "
+        "! rtpL16pay name=pay0 pt=96"
+    ),
 }
 
 
@@ -46,6 +61,21 @@ def launch_for(spec, args):
     return "( " + spec + " )"
 
 
+def _start_switching(_factory, media, args):
+    caps_filter = media.get_element().get_by_name("switchcaps")
+    sizes = [(args.width, args.height), (args.width // 2 // 2 * 2, args.height // 2 // 2 * 2)]
+    state = {"i": 0}
+
+    def flip():
+        state["i"] ^= 1
+        w, h = sizes[state["i"]]
+        caps = Gst.Caps.from_string("video/x-raw,width=%d,height=%d,framerate=%d/1" % (w, h, args.fps))
+        caps_filter.set_property("caps", caps)
+        return True  # keep the GLib timeout
+
+    GLib.timeout_add(int(args.switch_every * 1000), flip)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -55,6 +85,7 @@ def main():
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--user")
     ap.add_argument("--password")
+    ap.add_argument("--switch-every", type=float, default=3.0, help="testsrc-switch period (s)")
     args = ap.parse_args()
 
     Gst.init(None)
@@ -80,6 +111,8 @@ def main():
             perms.add_permission_for_role("user", "media.factory.access", True)
             perms.add_permission_for_role("user", "media.factory.construct", True)
             factory.set_permissions(perms)
+        if spec == "testsrc-switch":
+            factory.connect("media-configure", _start_switching, args)
         mounts.add_factory(path, factory)
     if server.attach(None) == 0:
         print("ERROR cannot listen on port %d" % args.port, flush=True)

@@ -5,18 +5,30 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from './ports.js'
 import { startProcess, waitForOutput, type Proc } from './process.js'
 
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'lib', 'rtsp_server.py')
+const SCRIPT = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'scripts',
+  'lib',
+  'rtsp_server.py',
+)
 // Debian's interpreter has python3-gi; the python3 first on PATH may not.
 const PYTHON = '/usr/bin/python3'
 
 export interface RtspServerOptions {
-  /** mount path → preset (`testsrc`, `testsrc-h265`, `file:/path.mp4`) or a launch line ending in pay0. */
+  /**
+   * mount path → preset (`testsrc`, `testsrc-h265`, `testsrc-switch`, `audio-only`, `file:/path.mp4`)
+   * or a launch line ending in pay0.
+   */
   mounts?: Record<string, string>
   width?: number
   height?: number
   fps?: number
   user?: string
   password?: string
+  /** `testsrc-switch`: seconds between resolution flips (WxH ↔ W/2xH/2). */
+  switchEvery?: number
 }
 
 export interface RtspServer {
@@ -40,6 +52,7 @@ export async function startRtspServer(t: Teardown, opts: RtspServerOptions = {})
   if (opts.width) args.push('--width', String(opts.width))
   if (opts.height) args.push('--height', String(opts.height))
   if (opts.fps) args.push('--fps', String(opts.fps))
+  if (opts.switchEvery) args.push('--switch-every', String(opts.switchEvery))
   if (opts.user) args.push('--user', opts.user, '--password', opts.password ?? '')
   let proc: Proc | null = null
   const server: RtspServer = {

@@ -1,0 +1,121 @@
+// Every enabled camera as its own supervised gst-launch-1.0 child (see camera.ts). One
+// camera failing, stalling or restarting never touches the others.
+import type { Logger } from '../log/logger.js'
+import type { CameraConfig } from '../config/schema.js'
+import type { Part } from '../service/part.js'
+import type { Frame, CameraStatus } from './frame.js'
+import { Camera } from './camera.js'
+import { chooseDecoder, detectDecoders, type DecoderInventory } from './decoders.js'
+import type { BackoffOptions } from './backoff.js'
+import { havePdeathsigWrapper } from './child.js'
+
+export interface CameraManagerOptions {
+  cameras: Readonly<Record<string, CameraConfig>> // only enabled ones are run
+  defaultMaxFps: number // detect.max_fps
+  target: { width: number; height: number } // model input size: frames are scaled to FIT inside it, aspect kept
+  log: Logger
+  onFrame: (frame: Frame) => void // called for each delivered frame; must never block
+  /** Restart pacing (tests shorten it); defaults: 1 s doubling to 30 s, ±20 % jitter. */
+  backoff?: Partial<BackoffOptions>
+}
+
+export interface ApplyResult {
+  added: string[]
+  removed: string[]
+  changed: string[]
+  unchanged: string[]
+}
+
+export class CameraManager implements Part {
+  readonly name = 'cameras'
+  readonly critical = false
+  private readonly running = new Map<string, { camera: Camera; key: string }>()
+  private inventory: DecoderInventory | null = null
+  private pdeathsig = true
+  private cameras: Readonly<Record<string, CameraConfig>>
+  private defaultMaxFps: number
+
+  constructor(private readonly opts: CameraManagerOptions) {
+    this.cameras = opts.cameras
+    this.defaultMaxFps = opts.defaultMaxFps
+  }
+
+  async start(): Promise<void> {
+    this.inventory = await detectDecoders()
+    this.pdeathsig = havePdeathsigWrapper()
+    if (!this.pdeathsig) {
+      this.opts.log.warn('setpriv (util-linux) not found: camera children may outlive a killed daemon')
+    }
+    await this.apply(this.cameras, this.defaultMaxFps)
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.running.values()]
+    this.running.clear()
+    await Promise.all(all.map((r) => r.camera.stop()))
+  }
+
+  /** Live reload: starts new cameras, stops removed ones, restarts changed ones only. */
+  async apply(cameras: Readonly<Record<string, CameraConfig>>, defaultMaxFps: number): Promise<ApplyResult> {
+    this.cameras = cameras
+    this.defaultMaxFps = defaultMaxFps
+    const result: ApplyResult = { added: [], removed: [], changed: [], unchanged: [] }
+    const wanted = new Map<string, CameraConfig>()
+    for (const [name, cfg] of Object.entries(cameras)) if (cfg.enabled) wanted.set(name, cfg)
+    const stops: Promise<void>[] = []
+    for (const [name, r] of this.running) {
+      if (!wanted.has(name)) {
+        this.running.delete(name)
+        result.removed.push(name)
+        stops.push(r.camera.stop())
+      }
+    }
+    await Promise.all(stops)
+    for (const [name, cfg] of wanted) {
+      const key = configKey(cfg, defaultMaxFps)
+      const current = this.running.get(name)
+      if (current && current.key === key) {
+        result.unchanged.push(name)
+        continue
+      }
+      let firstSeq = 0
+      if (current) {
+        result.changed.push(name)
+        firstSeq = current.camera.lastSeq
+        await current.camera.stop()
+      } else {
+        result.added.push(name)
+      }
+      const camera = this.makeCamera(name, cfg, defaultMaxFps, firstSeq)
+      this.running.set(name, { camera, key })
+      camera.start()
+    }
+    return result
+  }
+
+  status(): Record<string, CameraStatus> {
+    const out: Record<string, CameraStatus> = {}
+    for (const [name, r] of this.running) out[name] = r.camera.status()
+    return out
+  }
+
+  private makeCamera(name: string, config: CameraConfig, defaultMaxFps: number, firstSeq: number): Camera {
+    const inventory = this.inventory ?? { families: { cpu: ['avdec_h264', 'avdec_h265'] } }
+    return new Camera({
+      name,
+      config,
+      maxFps: config.max_fps ?? defaultMaxFps,
+      target: this.opts.target,
+      decoder: chooseDecoder(config.decoder, inventory),
+      log: this.opts.log.child({ camera: name }),
+      onFrame: this.opts.onFrame,
+      backoff: this.opts.backoff,
+      pdeathsig: this.pdeathsig,
+      firstSeq,
+    })
+  }
+}
+
+function configKey(cfg: CameraConfig, defaultMaxFps: number): string {
+  return JSON.stringify({ ...cfg, max_fps: cfg.max_fps ?? defaultMaxFps })
+}

@@ -1,0 +1,422 @@
+// One supervised camera: runs its gst-launch child, parses frames off the pipe, and
+// restarts it (exponential backoff with jitter) when it stalls, errors or exits.
+import net from 'node:net'
+import type { Logger } from '../log/logger.js'
+import type { CameraConfig } from '../config/schema.js'
+import { redact } from '../log/redact.js'
+import type { CameraState, CameraStatus, Frame } from './frame.js'
+import { GdpParser, type GdpPacket } from './gdp.js'
+import { parseVideoCaps, rgbStride, sourceCapsFromVerboseLine } from './caps.js'
+import { describePipeline, fitSize, type PipelineSpec } from './describe.js'
+import type { DecoderChoice } from './decoders.js'
+import { classifyGstError, StderrScanner, type CameraFault } from './errors.js'
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
+import { FpsMeter } from './rate.js'
+import { signalGroup, spawnGst, stopGst, type SpawnedGst } from './child.js'
+
+export interface CameraOptions {
+  name: string
+  config: CameraConfig
+  maxFps: number
+  target: { width: number; height: number }
+  decoder: DecoderChoice
+  log: Logger
+  onFrame: (frame: Frame) => void
+  /** Called on every state change (probe uses it to stop at the first verdict). */
+  onState?: (state: CameraState, reason: string | null) => void
+  backoff?: Partial<BackoffOptions>
+  pdeathsig: boolean
+  /** seq to continue from (a reconfigured camera keeps counting). */
+  firstSeq?: number
+  now?: () => number
+}
+
+/** How long frames wait for the source size after a caps change (see onCaps). */
+const SOURCE_WAIT_MS = 1000
+const WATCHDOG_MS = 1000
+
+export class Camera {
+  private proc: SpawnedGst | null = null
+  private spec: PipelineSpec | null = null
+  private state: CameraState = 'stopped'
+  private lastError: string | null = null
+  private fault: CameraFault | null = null
+  private stopping = false
+  private seq: number
+  private restarts = 0
+  private received = 0
+  private delivered = 0
+  private dropped = 0
+  private readonly fpsIn = new FpsMeter()
+  private readonly fpsOut = new FpsMeter()
+  private lastFrameAt: number | null = null
+  private spawnedAt = 0
+  private streamingSince: number | null = null
+  private source: { width: number; height: number } | null = null
+  private scaled: { width: number; height: number } | null = null
+  private sourceLines = 0
+  private sourceLinesAtCaps = 0
+  private waitSourceUntil = 0
+  private held: Frame | null = null
+  /** Exact scaled size, once a source size is known (see describe.ts). */
+  private scaleTo: { width: number; height: number } | null = null
+  private heldTimer: NodeJS.Timeout | null = null
+  private restartTimer: NodeJS.Timeout | null = null
+  private pollTimer: NodeJS.Timeout | null = null
+  private watchdog: NodeJS.Timeout | null = null
+  private readonly backoff: Backoff
+  private readonly now: () => number
+
+  constructor(private readonly opts: CameraOptions) {
+    this.seq = opts.firstSeq ?? 0
+    this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff })
+    this.now = opts.now ?? Date.now
+  }
+
+  get name(): string {
+    return this.opts.name
+  }
+
+  /** The last seq handed out (for a reconfigured camera to continue from). */
+  get lastSeq(): number {
+    return this.seq
+  }
+
+  private describe(): PipelineSpec {
+    return describePipeline(this.opts.config, {
+      maxFps: this.opts.maxFps,
+      target: this.opts.target,
+      decoder: this.opts.decoder,
+      scaleTo: this.scaleTo,
+    })
+  }
+
+  start(): void {
+    this.stopping = false
+    this.spec = this.describe()
+    this.watchdog = setInterval(() => this.checkStall(), WATCHDOG_MS)
+    this.watchdog.unref()
+    this.spawn()
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    for (const t of [this.restartTimer, this.pollTimer, this.heldTimer]) if (t) clearTimeout(t)
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.restartTimer = this.pollTimer = this.heldTimer = this.watchdog = null
+    this.held = null
+    const p = this.proc
+    if (p) await stopGst(p)
+    this.setState('stopped', this.lastError)
+  }
+
+  status(): CameraStatus {
+    const now = this.now()
+    return {
+      state: this.state,
+      last_error: this.lastError,
+      decoder: this.opts.decoder.label,
+      frames: { received: this.received, delivered: this.delivered, dropped: this.dropped },
+      fps_in: this.fpsIn.rate(now),
+      fps_delivered: this.fpsOut.rate(now),
+      restarts: this.restarts,
+      last_frame_age: this.lastFrameAt === null ? null : Math.max(0, (now - this.lastFrameAt) / 1000),
+      source: this.source ? { ...this.source } : null,
+    }
+  }
+
+  private spawn(): void {
+    if (this.stopping || !this.spec) return
+    this.restartTimer = null
+    this.fault = null
+    this.scaled = null
+    this.sourceLines = this.sourceLinesAtCaps = 0
+    this.spawnedAt = this.now()
+    this.streamingSince = null
+    this.setState('starting', this.lastError)
+    const proc = spawnGst(this.spec.args, this.spec.env, this.opts.pdeathsig)
+    this.proc = proc
+    const { child } = proc
+    const parser = new GdpParser()
+    let garbled = false
+    child.stdio[3]!.on('data', (chunk: Buffer) => {
+      if (this.proc !== proc || garbled) return
+      try {
+        parser.push(chunk, (p) => this.onPacket(p))
+      } catch (err) {
+        garbled = true
+        this.failChild({
+          reason: `garbled frame stream: ${(err as Error).message}`,
+          permanent: false,
+          unreachable: false,
+        })
+        signalGroup(child, 'SIGKILL')
+      }
+    })
+    let partial = ''
+    child.stdout!.setEncoding('utf8')
+    child.stdout!.on('data', (text: string) => {
+      const lines = (partial + text).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) this.onVerboseLine(line)
+    })
+    const scanner = new StderrScanner((text) => this.onGstError(text))
+    child.stderr!.setEncoding('utf8')
+    child.stderr!.on('data', (text: string) => scanner.push(text))
+    void proc.exited.then(({ code, signal }) => {
+      scanner.end()
+      this.onExit(proc, code, signal)
+    })
+  }
+
+  private onPacket(p: GdpPacket): void {
+    if (p.kind === 'caps') return this.onCaps(p.caps)
+    if (p.kind !== 'buffer' || this.scaled === null) return
+    const { width, height } = this.scaled
+    let data = p.data
+    if (data.length !== width * height * 3) {
+      // GStreamer pads RGB rows to 4 bytes: pack them tightly.
+      if (data.length !== rgbStride(width) * height) {
+        this.dropped++
+        return
+      }
+      data = packRows(data, width, height)
+    }
+    const now = this.now()
+    this.received++
+    this.fpsIn.tick(now)
+    const frame: Frame = {
+      camera: this.opts.name,
+      seq: 0,
+      pts: p.pts === null ? null : Number(p.pts) / 1e9,
+      ts: now,
+      width,
+      height,
+      sourceWidth: this.source?.width ?? width,
+      sourceHeight: this.source?.height ?? height,
+      data,
+    }
+    if (now < this.waitSourceUntil) {
+      // Latest frame wins while we wait for the source size.
+      if (this.held) this.dropped++
+      this.held = frame
+      return
+    }
+    this.deliver(frame)
+  }
+
+  /**
+   * A caps packet precedes the frames of a new scaled size. The matching source size comes
+   * on another pipe (stdout, `-v`), printed by the child before the caps reached gdppay but
+   * possibly read by us later; frames wait (briefly, latest only) until it is in.
+   */
+  private onCaps(caps: string): void {
+    const v = parseVideoCaps(caps)
+    if (!v) return
+    this.scaled = { width: v.width, height: v.height }
+    if (this.sourceLines === this.sourceLinesAtCaps) {
+      this.waitSourceUntil = this.now() + SOURCE_WAIT_MS
+      if (this.heldTimer) clearTimeout(this.heldTimer)
+      this.heldTimer = setTimeout(() => this.releaseHeld(), SOURCE_WAIT_MS)
+    }
+    this.sourceLinesAtCaps = this.sourceLines
+  }
+
+  private onVerboseLine(line: string): void {
+    const v = sourceCapsFromVerboseLine(line)
+    if (!v) return
+    const changed = this.source !== null && (this.source.width !== v.width || this.source.height !== v.height)
+    if (changed) {
+      this.opts.log.info(
+        { from: this.source, to: { width: v.width, height: v.height } },
+        'camera changed resolution',
+      )
+    }
+    this.source = { width: v.width, height: v.height }
+    this.sourceLines++
+    const want = fitSize(this.source, this.opts.target)
+    const have = this.scaleTo ?? this.scaled
+    if (!have || have.width !== want.width || have.height !== want.height) {
+      if (this.scaleTo || !fitsDownscaled(this.source, want)) return this.rescale(want)
+    }
+    if (this.waitSourceUntil > 0) this.releaseHeld()
+  }
+
+  /** Restarts the child with an exact output size (no backoff, not counted as a restart). */
+  private rescale(size: { width: number; height: number }): void {
+    const p = this.proc
+    this.scaleTo = size
+    this.spec = this.describe()
+    this.held = null
+    this.waitSourceUntil = 0
+    this.opts.log.info({ source: this.source, frame: size }, 'restarting pipeline with a new output size')
+    if (!p) return
+    this.proc = null
+    void stopGst(p).then(() => this.spawn())
+  }
+
+  private releaseHeld(): void {
+    this.waitSourceUntil = 0
+    if (this.heldTimer) clearTimeout(this.heldTimer)
+    this.heldTimer = null
+    const f = this.held
+    this.held = null
+    if (f && this.source) {
+      f.sourceWidth = this.source.width
+      f.sourceHeight = this.source.height
+    }
+    if (f) this.deliver(f)
+  }
+
+  private deliver(frame: Frame): void {
+    frame.seq = ++this.seq
+    const now = frame.ts
+    this.lastFrameAt = now
+    this.delivered++
+    this.fpsOut.tick(now)
+    if (this.state !== 'streaming') {
+      this.streamingSince = now
+      this.lastError = null
+      this.opts.log.info(
+        {
+          decoder: this.opts.decoder.label,
+          source: this.source,
+          frame: { width: frame.width, height: frame.height },
+        },
+        'camera streaming',
+      )
+      this.setState('streaming', null)
+    }
+    try {
+      this.opts.onFrame(frame)
+    } catch (err) {
+      this.opts.log.error({ err }, 'onFrame handler threw')
+    }
+  }
+
+  private onGstError(text: string): void {
+    const fault = classifyGstError(text)
+    this.opts.log.warn({ gst: redact(text) }, `camera error: ${fault.reason}`)
+    // The first error of a run is the cause; later ones are usually its consequences.
+    this.failChild(this.fault ?? fault)
+  }
+
+  /** Records the fault and ends the child (gst-launch normally exits by itself on ERROR). */
+  private failChild(fault: CameraFault): void {
+    this.fault ??= fault
+    const p = this.proc
+    if (!p) return
+    const t = setTimeout(() => signalGroup(p.child, 'SIGKILL'), 2000)
+    void p.exited.then(() => clearTimeout(t))
+  }
+
+  private checkStall(): void {
+    if (!this.proc || this.stopping || this.fault) return
+    const limit = this.opts.config.stall_timeout * 1000
+    const now = this.now()
+    const since = this.state === 'streaming' && this.lastFrameAt !== null ? this.lastFrameAt : this.spawnedAt
+    if (now - since < limit) return
+    const reason =
+      this.state === 'streaming'
+        ? `stalled: no frame for ${this.opts.config.stall_timeout} s`
+        : `no frames within ${this.opts.config.stall_timeout} s of starting`
+    this.fault = { reason, permanent: false, unreachable: false }
+    signalGroup(this.proc.child, 'SIGKILL')
+  }
+
+  private onExit(proc: SpawnedGst, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.proc !== proc) return
+    this.proc = null
+    this.held = null
+    if (this.stopping) return
+    if (this.streamingSince !== null) this.backoff.streamed(this.now() - this.streamingSince)
+    let fault = this.fault
+    if (!fault && code === 0 && this.spec?.kind === 'file') {
+      if (this.opts.config.loop) {
+        this.opts.log.debug({}, 'end of file, looping')
+        this.spawn()
+        return
+      }
+      this.opts.log.info({}, 'end of file')
+      this.lastError = null
+      this.setState('stopped', 'end of file')
+      return
+    }
+    fault ??= signal
+      ? { reason: `gst-launch killed by ${signal}`, permanent: false, unreachable: false }
+      : code === 0
+        ? { reason: 'stream ended (EOS)', permanent: false, unreachable: false }
+        : { reason: `gst-launch exited with code ${code}`, permanent: false, unreachable: false }
+    this.scheduleRestart(fault)
+  }
+
+  private scheduleRestart(fault: CameraFault): void {
+    this.restarts++
+    const delay = this.backoff.next(fault.permanent)
+    this.lastError = redact(fault.reason)
+    this.opts.log.warn(
+      { restarts: this.restarts, retry_in_s: Math.round(delay / 100) / 10 },
+      `camera ${fault.permanent ? 'failed' : 'down'}: ${this.lastError}`,
+    )
+    this.setState(fault.permanent ? 'failed' : 'backoff', this.lastError)
+    this.restartTimer = setTimeout(() => this.restartNow(), delay)
+    if (fault.unreachable && this.spec?.kind === 'rtsp') this.pollUntilReachable()
+  }
+
+  private restartNow(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    if (this.pollTimer) clearTimeout(this.pollTimer)
+    this.restartTimer = this.pollTimer = null
+    this.spawn()
+  }
+
+  /**
+   * While an unreachable RTSP camera waits out a long backoff, a TCP connect to its port
+   * once a second (no CPU to speak of) notices its return, so it resumes within seconds.
+   * Only a closed → open transition cuts the wait short, so a server that accepts TCP but
+   * keeps failing RTSP still gets the full backoff.
+   */
+  private pollUntilReachable(): void {
+    const url = new URL(this.opts.config.url ?? '')
+    const port = Number(url.port || (url.protocol === 'rtsps:' ? 322 : 554))
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    let sawClosed = false
+    const poll = (): void => {
+      this.pollTimer = null
+      const sock = net.connect({ host, port })
+      const done = (open: boolean): void => {
+        sock.destroy()
+        if (this.stopping || !this.restartTimer) return
+        if (open && sawClosed) return this.restartNow()
+        if (!open) sawClosed = true
+        this.pollTimer = setTimeout(poll, 1000)
+      }
+      sock.setTimeout(1000, () => done(false))
+      sock.once('connect', () => done(true))
+      sock.once('error', () => done(false))
+    }
+    this.pollTimer = setTimeout(poll, 1000)
+  }
+
+  private setState(state: CameraState, reason: string | null): void {
+    const changed = state !== this.state
+    this.state = state
+    if (changed) this.opts.onState?.(state, reason)
+  }
+}
+
+/** Whether videoscale's range fixation already yields `want` (a pure downscale). */
+function fitsDownscaled(
+  source: { width: number; height: number },
+  want: { width: number; height: number },
+): boolean {
+  return source.width >= want.width && source.height >= want.height
+}
+
+function packRows(data: Uint8Array, width: number, height: number): Uint8Array {
+  const row = width * 3
+  const stride = rgbStride(width)
+  const out = new Uint8Array(new ArrayBuffer(row * height))
+  for (let y = 0; y < height; y++) out.set(data.subarray(y * stride, y * stride + row), y * row)
+  return out
+}

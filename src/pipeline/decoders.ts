@@ -1,0 +1,76 @@
+// Which video decoder family a camera uses. Hardware families are detected once per
+// manager start with `gst-inspect-1.0 --exists`; CPU (libav's avdec_*) is always there.
+import { execFile } from 'node:child_process'
+
+export type DecoderFamily = 'nvv4l2' | 'vaapi' | 'v4l2' | 'cpu'
+export type DecoderSetting = 'auto' | DecoderFamily
+
+/** Elements that must all exist for a family, with alternatives per slot (first found wins). */
+const FAMILY_ELEMENTS: Record<Exclude<DecoderFamily, 'cpu'>, string[][]> = {
+  // Jetson (JetPack): NVIDIA's V4L2 decoder and its converter/scaler.
+  nvv4l2: [['nvv4l2decoder'], ['nvvidconv']],
+  // Intel/AMD: the newer `va` plugin first, the older gstreamer-vaapi second.
+  vaapi: [['vah264dec', 'vaapih264dec']],
+  // Stateless V4L2 decoders (Rockchip, Allwinner, i.MX8, RPi 5 HEVC).
+  v4l2: [['v4l2slh264dec']],
+}
+
+/** Preference order for `decoder: auto`. */
+const AUTO_ORDER: DecoderFamily[] = ['nvv4l2', 'vaapi', 'v4l2']
+
+export interface DecoderInventory {
+  /** Found families, each with the elements that will be used. */
+  families: Partial<Record<DecoderFamily, string[]>>
+}
+
+export type ElementExists = (element: string) => Promise<boolean>
+
+/** `gst-inspect-1.0 --exists NAME` exits 0 when the element is installed. */
+export function gstInspectExists(element: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('gst-inspect-1.0', ['--exists', element], { timeout: 10_000 }, (err) => resolve(err === null))
+  })
+}
+
+export async function detectDecoders(exists: ElementExists = gstInspectExists): Promise<DecoderInventory> {
+  const families: DecoderInventory['families'] = { cpu: ['avdec_h264', 'avdec_h265'] }
+  for (const [family, slots] of Object.entries(FAMILY_ELEMENTS) as [DecoderFamily, string[][]][]) {
+    const chosen: string[] = []
+    for (const alternatives of slots) {
+      let found: string | null = null
+      for (const el of alternatives) {
+        if (await exists(el)) {
+          found = el
+          break
+        }
+      }
+      if (found === null) break
+      chosen.push(found)
+    }
+    if (chosen.length === slots.length) families[family] = chosen
+  }
+  return { families }
+}
+
+export interface DecoderChoice {
+  family: DecoderFamily
+  /** For status and `check --probe`, e.g. "vaapi (vah264dec)" or "cpu (avdec, vaapi not found)". */
+  label: string
+  /** Elements of the family (e.g. ['vah264dec']) for the pipeline builder. */
+  elements: string[]
+}
+
+export function chooseDecoder(setting: DecoderSetting, inv: DecoderInventory): DecoderChoice {
+  const pick = (family: DecoderFamily, note = ''): DecoderChoice => {
+    const elements = inv.families[family] ?? []
+    const what = family === 'cpu' ? 'avdec' : elements.join(' + ')
+    return { family, elements, label: `${family} (${what}${note})` }
+  }
+  if (setting === 'cpu') return pick('cpu')
+  if (setting === 'auto') {
+    for (const f of AUTO_ORDER) if (inv.families[f]) return pick(f)
+    return pick('cpu')
+  }
+  if (inv.families[setting]) return pick(setting)
+  return pick('cpu', `, ${setting} not found`)
+}

@@ -1,0 +1,153 @@
+// Builds the gst-launch-1.0 description of one camera:
+//   <source> ! <decode> ! videorate name=ewsource (max_fps) ! <convert+scale to fit> ! gdppay ! fdsink fd=3
+//
+// Sizes: the source (pre-scale) size is read from `-v` notify lines of the sink pad of
+// the element named `ewsource`, right after the decoder. Before it is known, the scaler's
+// capsfilter gives ranges ([2,W] x [2,H], pixel-aspect-ratio=1/1): videoscale then
+// fixates to the largest size that fits with the aspect kept (1920x1080 → 416x234) but
+// never scales up. Once the source size is known the camera (camera.ts) restarts the
+// child with the exact fitSize() only when that differs (small sources, or a resolution
+// change to another aspect ratio); later restarts use the exact size from the start.
+import type { CameraConfig } from '../config/schema.js'
+import type { DecoderChoice } from './decoders.js'
+import { SOURCE_CAPS_ELEMENT } from './caps.js'
+
+export interface DescribeOptions {
+  maxFps: number
+  target: { width: number; height: number }
+  decoder: DecoderChoice
+  /** Exact output size (once the source size is known); otherwise ranges that fit the target. */
+  scaleTo?: { width: number; height: number } | null
+}
+
+/**
+ * The largest size with the source's aspect ratio that fits `target`, with even sides and
+ * at least one side equal to the target's (sources smaller than the target are scaled up).
+ */
+export function fitSize(
+  source: { width: number; height: number },
+  target: { width: number; height: number },
+): { width: number; height: number } {
+  const scale = Math.min(target.width / source.width, target.height / source.height)
+  const even = (v: number, max: number) => Math.max(2, Math.min(max, Math.round(v / 2) * 2))
+  return {
+    width: even(source.width * scale, target.width),
+    height: even(source.height * scale, target.height),
+  }
+}
+
+export interface PipelineSpec {
+  /** The gst-launch description. May contain credentials: never log it unredacted. */
+  description: string
+  /** The description split into gst-launch-1.0 arguments (see splitDescription). */
+  args: string[]
+  /** Extra environment for the child (decoder rank overrides). */
+  env: Record<string, string>
+  kind: 'rtsp' | 'file' | 'v4l2' | 'custom'
+  /** Files end; everything else is expected to run forever. */
+  live: boolean
+}
+
+/** Quotes a property value for the gst-launch parser. */
+export function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+/**
+ * decodebin picks decoders by rank; raising the wanted family's elements to the maximum
+ * rank (GST_PLUGIN_FEATURE_RANK, documented in GStreamer's running.html) selects it for
+ * both H.264 and H.265 without knowing the codec before the stream starts.
+ */
+export function decoderRankEnv(decoder: DecoderChoice): Record<string, string> {
+  const byFamily: Record<string, string[]> = {
+    cpu: ['avdec_h264', 'avdec_h265'],
+    vaapi:
+      decoder.elements[0] === 'vaapih264dec' ? ['vaapih264dec', 'vaapih265dec'] : ['vah264dec', 'vah265dec'],
+    v4l2: ['v4l2slh264dec', 'v4l2slh265dec'],
+  }
+  const els = byFamily[decoder.family]
+  return els ? { GST_PLUGIN_FEATURE_RANK: els.map((e) => `${e}:MAX`).join(',') } : {}
+}
+
+export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src: string; live: boolean } {
+  if (cam.pipeline !== undefined) return { kind: 'custom', src: cam.pipeline, live: true }
+  const url = new URL(cam.url ?? '')
+  switch (url.protocol) {
+    case 'rtsp:':
+    case 'rtsps:': {
+      const user = decodeURIComponent(url.username)
+      const password = decodeURIComponent(url.password)
+      url.username = ''
+      url.password = ''
+      // Credentials go in rtspsrc's own properties so the location GStreamer repeats in its
+      // messages carries none; the redactor also covers `user-pw=`.
+      const auth = user ? ` user-id=${quote(user)} user-pw=${quote(password)}` : ''
+      return {
+        kind: 'rtsp',
+        live: true,
+        src:
+          `rtspsrc location=${quote(url.toString())} protocols=${cam.transport} latency=200 ` +
+          `drop-on-latency=true${auth}`,
+      }
+    }
+    case 'file:':
+      return { kind: 'file', live: false, src: `filesrc location=${quote(decodeURIComponent(url.pathname))}` }
+    case 'v4l2:':
+      return { kind: 'v4l2', live: true, src: `v4l2src device=${quote(decodeURIComponent(url.pathname))}` }
+    default:
+      throw new Error(`unsupported camera URL scheme "${url.protocol}"`)
+  }
+}
+
+export function describePipeline(cam: CameraConfig, opts: DescribeOptions): PipelineSpec {
+  const { kind, src, live } = sourceFor(cam)
+  const { width, height } = opts.target
+  const rate = `videorate name=${SOURCE_CAPS_ELEMENT} drop-only=true max-rate=${Math.max(1, Math.round(opts.maxFps))}`
+  const fit = opts.scaleTo
+    ? `width=${opts.scaleTo.width},height=${opts.scaleTo.height},pixel-aspect-ratio=1/1`
+    : `width=[2,${width}],height=[2,${height}],pixel-aspect-ratio=1/1`
+  // Live sources: a leaky one-frame queue before the pipe means a slow reader loses old
+  // frames instead of stalling the decoder (latest frame wins). Files are paced by the
+  // sink's clock (realtime: true) or run flat out with back-pressure (realtime: false,
+  // batch work), dropping nothing.
+  const tail =
+    kind === 'file'
+      ? `gdppay ! fdsink fd=3 sync=${cam.realtime}`
+      : 'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! gdppay ! fdsink fd=3 sync=false'
+  let decode: string
+  let scale: string
+  if (opts.decoder.family === 'nvv4l2') {
+    // NVIDIA's documented Jetson chain (Accelerated GStreamer guide): parse, decode to NVMM
+    // memory, scale/convert with nvvidconv to RGBA in system memory; videoconvert packs RGB.
+    decode = kind === 'custom' ? '' : 'parsebin ! nvv4l2decoder ! '
+    scale = `nvvidconv ! video/x-raw,format=RGBA,${fit} ! videoconvert ! video/x-raw,format=RGB`
+  } else {
+    decode = kind === 'custom' ? '' : 'decodebin ! '
+    scale = `videoconvert ! videoscale ! video/x-raw,format=RGB,${fit}`
+  }
+  const description = `${src} ! ${decode}${rate} ! ${scale} ! ${tail}`
+  return { description, args: splitDescription(description), env: decoderRankEnv(opts.decoder), kind, live }
+}
+
+/**
+ * gst-launch-1.0 escapes the spaces of each argument outside double quotes before
+ * parsing (gst_parse_launchv), so a whole description in one argument is one token and
+ * a syntax error. Split it at spaces outside double quotes, as a shell would.
+ */
+export function splitDescription(description: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  let inQuotes = false
+  for (let i = 0; i < description.length; i++) {
+    const c = description[i]!
+    if (c === '"' && description[i - 1] !== '\\') inQuotes = !inQuotes
+    if (/\s/.test(c) && !inQuotes) {
+      if (cur) out.push(cur)
+      cur = ''
+      continue
+    }
+    cur += c
+  }
+  if (cur) out.push(cur)
+  return out
+}
