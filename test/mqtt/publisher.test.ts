@@ -1,0 +1,148 @@
+// The publisher against a real mosquitto: order, acknowledgement removes outbox rows,
+// retained status, stats, TLS with a test CA, username/password, websockets.
+import t from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { Store } from '../../src/store/store.js'
+import { Publisher } from '../../src/mqtt/publisher.js'
+import { startMosquitto } from '../harness/mosquitto.js'
+import { tempDir } from '../harness/tmp.js'
+import { mqttConfig, result, silentLog, storageConfig } from '../store/helpers.js'
+import { checkDelivery, subscribe, until } from './helpers.js'
+
+async function setup(
+  t: { teardown(fn: () => void | Promise<void>): void },
+  mqttOver: Record<string, unknown>,
+  device = 'gate-01',
+) {
+  const store = new Store({
+    storage: storageConfig(path.join(tempDir(t), 'e.db')),
+    deviceId: device,
+    topicPrefix: 'edgewatch',
+    publishEmptyFrames: false,
+    log: silentLog(),
+  })
+  await store.start()
+  const publisher = new Publisher({
+    mqtt: mqttConfig({ stats_interval: 0.2, max_inflight: 8, ...mqttOver }),
+    deviceId: device,
+    store,
+    log: silentLog(),
+    statsProvider: () => ({ uptime: 1, outbox_backlog: store.backlog }),
+    backoff: { minMs: 100, maxMs: 500 },
+  })
+  t.teardown(async () => {
+    await publisher.stop(100)
+    await store.stop()
+  })
+  return { store, publisher }
+}
+
+t.test('publishes in order, removes on PUBACK, retained status, stats, offline on stop', async (t) => {
+  const broker = await startMosquitto(t)
+  const sub = await subscribe(t, broker.url, ['edgewatch/#'])
+  const { store, publisher } = await setup(t, { url: broker.url })
+  await publisher.start()
+  for (let i = 1; i <= 200; i++) publisher.notify(store.record(result(i % 2 ? 'a' : 'b', i))!)
+  await until('200 detections', () => sub.detections().length >= 200)
+  const d = checkDelivery(sub.detections())
+  t.same(d.problems, [])
+  t.equal(d.perCamera.get('a'), 100)
+  t.equal(d.perCamera.get('b'), 100)
+  await until('outbox drained', () => store.backlog === 0)
+  const st = publisher.status()
+  t.equal(st.connected, true)
+  t.equal(st.published, 200)
+  t.equal(st.inflight, 0)
+  t.ok(sub.messages.some((m) => m.topic === 'edgewatch/gate-01/status' && m.payload === 'online'))
+  await until('stats', () => sub.messages.some((m) => m.topic === 'edgewatch/gate-01/stats'))
+  t.match(JSON.parse(sub.messages.find((m) => m.topic === 'edgewatch/gate-01/stats')!.payload), {
+    uptime: 1,
+    outbox_backlog: Number,
+  })
+  await publisher.stop(2000)
+  await until('offline', () => sub.messages.at(-1)?.payload === 'offline')
+  // A late subscriber sees the retained status.
+  const late = await subscribe(t, broker.url, ['edgewatch/gate-01/status'])
+  await until('retained', () => late.messages.length > 0)
+  t.same(late.messages[0], { topic: 'edgewatch/gate-01/status', payload: 'offline', retain: true })
+})
+
+t.test('outbox written before start is delivered after start (restart case)', async (t) => {
+  const broker = await startMosquitto(t)
+  const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
+  const { store, publisher } = await setup(t, { url: broker.url, protocol_version: 5 })
+  for (let i = 1; i <= 50; i++) store.record(result('a', i))
+  await publisher.start()
+  await until('50', () => sub.detections().length >= 50)
+  t.same(checkDelivery(sub.detections()).problems, [])
+  await until('drained', () => store.backlog === 0)
+})
+
+t.test('not-stored messages go out live, best effort', async (t) => {
+  const broker = await startMosquitto(t)
+  const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
+  const { store, publisher } = await setup(t, { url: broker.url })
+  await publisher.start()
+  await until('connected', () => publisher.status().connected)
+  const m = store.record(result('a', 1))!
+  store.acknowledge(store.pending(0, 10).map((r) => r.rowid)) // pretend it never got stored
+  publisher.notify({ ...m, stored: false })
+  await until('live', () => publisher.status().live_sent === 1)
+  await until('received', () => sub.detections().length === 1)
+  t.equal(sub.detections()[0]!.id, m.id)
+})
+
+t.test('TLS with a test CA, client certificate and username/password', async (t) => {
+  const broker = await startMosquitto(t, { tls: { requireCertificate: true }, users: { cam: 's3cret-pw' } })
+  const tls = broker.tls!
+  const sub = await subscribe(t, tls.url, ['edgewatch/#'], {
+    ca: fs.readFileSync(tls.ca),
+    cert: fs.readFileSync(tls.clientCert),
+    key: fs.readFileSync(tls.clientKey),
+    username: 'cam',
+    password: 's3cret-pw',
+  })
+  const { store, publisher } = await setup(t, {
+    url: tls.url,
+    ca: tls.ca,
+    cert: tls.clientCert,
+    key: tls.clientKey,
+    username: 'cam',
+    password: 's3cret-pw',
+  })
+  await publisher.start()
+  for (let i = 1; i <= 10; i++) publisher.notify(store.record(result('a', i))!)
+  await until('10 over TLS', () => sub.detections().length >= 10)
+  t.same(checkDelivery(sub.detections()).problems, [])
+})
+
+t.test('wrong password: not connected, error recorded, outbox kept, nothing thrown', async (t) => {
+  const broker = await startMosquitto(t, { users: { cam: 'right' } })
+  const { store, publisher } = await setup(t, { url: broker.url, username: 'cam', password: 'wrong' })
+  await publisher.start()
+  publisher.notify(store.record(result('a', 1))!)
+  await until('error', () => publisher.status().last_error !== null)
+  t.equal(publisher.status().connected, false)
+  t.notMatch(publisher.status().last_error!, /wrong/)
+  t.equal(store.backlog, 1)
+})
+
+t.test('TLS: a server the CA does not vouch for is refused', async (t) => {
+  const broker = await startMosquitto(t, { tls: true })
+  const { publisher } = await setup(t, { url: broker.tls!.url })
+  await publisher.start()
+  await until('error', () => publisher.status().last_error !== null)
+  t.equal(publisher.status().connected, false)
+  t.match(publisher.status().last_error!, /certificate/i)
+})
+
+t.test('websockets', async (t) => {
+  const broker = await startMosquitto(t, { websockets: true })
+  const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
+  const { store, publisher } = await setup(t, { url: broker.wsUrl })
+  await publisher.start()
+  for (let i = 1; i <= 10; i++) publisher.notify(store.record(result('a', i))!)
+  await until('10 over ws', () => sub.detections().length >= 10)
+  t.same(checkDelivery(sub.detections()).problems, [])
+})
