@@ -1,0 +1,176 @@
+// One snapshot of the daemon, and the views made from it: /api/status JSON (and
+// `edgewatch status`), the MQTT stats message, and the one-line systemd STATUS=.
+import type { CameraStatus } from '../pipeline/frame.js'
+import type { DetectedObject } from '../runtime/types.js'
+import type { HealthReport } from './health.js'
+import type { PublisherPart, RuntimeInfo, RuntimeStats, StorePart } from './part.js'
+
+export interface DaemonStatus {
+  now: number
+  pid: number
+  version: string
+  device: string
+  config: string
+  state: string
+  startedAt: number
+  model: RuntimeInfo | null
+  inference: RuntimeStats | null
+  cameras: Record<string, CameraStatus>
+  counters: Record<
+    string,
+    {
+      submitted: number
+      processed: number
+      fps: number
+      latest: { frame_seq: number; ts: number; objects: DetectedObject[] } | null
+    }
+  >
+  store: ReturnType<StorePart['stats']> | null
+  mqtt: ReturnType<PublisherPart['status']> | null
+  health: HealthReport
+  loop: { lagMs: number; mean: number; p99: number; max: number }
+  rssBytes: number
+  redact: (text: string) => string
+}
+
+export interface CameraView {
+  state: string
+  frames: { received: number; processed: number; dropped: number }
+  /** Processed frames per second. */
+  fps: number
+  fps_in: number
+  restarts: number
+  last_error: string | null
+  decoder: string
+  last_frame_age: number | null
+  source: { width: number; height: number } | null
+  /** The latest processed frame that had detections (or the latest one, before any). */
+  latest: { frame_seq: number; ts: number; objects: DetectedObject[] } | null
+}
+
+export function cameraViews(s: DaemonStatus): Record<string, CameraView> {
+  const inflight = s.inference ? s.inference.queued + (s.inference.busy ? 1 : 0) : 0
+  const out: Record<string, CameraView> = {}
+  for (const [name, cam] of Object.entries(s.cameras)) {
+    const c = s.counters[name]
+    const submitted = c?.submitted ?? 0
+    const processed = c?.processed ?? 0
+    // Frames handed to the worker but never processed were replaced by newer ones while
+    // the worker was busy (latest frame wins); the ones still in flight are not drops.
+    const replaced = Math.max(0, submitted - processed - inflight)
+    out[name] = {
+      state: cam.state,
+      frames: { received: cam.frames.received, processed, dropped: cam.frames.dropped + replaced },
+      fps: c?.fps ?? 0,
+      fps_in: cam.fps_in,
+      restarts: cam.restarts,
+      last_error: cam.last_error === null ? null : s.redact(cam.last_error),
+      decoder: cam.decoder,
+      last_frame_age: cam.last_frame_age,
+      source: cam.source,
+      latest: c?.latest ?? null,
+    }
+  }
+  return out
+}
+
+export function buildStatus(s: DaemonStatus): Record<string, unknown> {
+  const inf = s.inference
+  return {
+    device: s.device,
+    pid: s.pid,
+    version: s.version,
+    state: s.state,
+    config: s.config,
+    uptime_s: s.startedAt ? Math.round((s.now - s.startedAt) / 1000) : 0,
+    model: s.model
+      ? {
+          name: s.model.model,
+          path: s.model.path,
+          provider: s.model.provider,
+          format: s.model.format,
+          input: s.model.input,
+          batch: s.model.batch,
+        }
+      : null,
+    provider: s.model?.provider ?? null,
+    inference: inf
+      ? {
+          submitted: inf.submitted,
+          processed: inf.processed,
+          dropped: inf.dropped,
+          queued: inf.queued,
+          busy: inf.busy,
+          last_ms: inf.last_ms,
+          p50_ms: inf.p50_ms,
+          p99_ms: inf.p99_ms,
+        }
+      : null,
+    outbox: { backlog: s.store?.outbox_backlog ?? 0, dropped: s.store?.outbox_dropped ?? 0 },
+    mqtt: s.mqtt
+      ? {
+          connected: s.mqtt.connected,
+          published: s.mqtt.published,
+          inflight: s.mqtt.inflight,
+          reconnects: s.mqtt.reconnects,
+          last_error: s.mqtt.last_error === null ? null : s.redact(s.mqtt.last_error),
+        }
+      : null,
+    database: s.store
+      ? {
+          bytes: s.store.db_bytes,
+          detections_written: s.store.detections_written,
+          messages_written: s.store.messages_written,
+          write_failures: s.store.write_failures,
+          last_error: s.store.last_error,
+        }
+      : null,
+    health: s.health,
+    event_loop: { lag_ms: s.loop.lagMs, p99_ms: Math.round(s.loop.p99 * 1e5) / 100 },
+    memory: { rss_bytes: s.rssBytes },
+    cameras: cameraViews(s),
+  }
+}
+
+/** The MQTT `<prefix>/<device>/stats` payload (design.md §2). */
+export function buildStats(s: DaemonStatus): Record<string, unknown> {
+  const cams: Record<string, unknown> = {}
+  for (const [name, v] of Object.entries(cameraViews(s))) {
+    cams[name] = {
+      state: v.state,
+      fps_in: v.fps_in,
+      fps_processed: v.fps,
+      frames: v.frames,
+      restarts: v.restarts,
+      last_error: v.last_error,
+    }
+  }
+  return {
+    device: s.device,
+    ts: s.now,
+    uptime_s: s.startedAt ? Math.round((s.now - s.startedAt) / 1000) : 0,
+    model: s.model?.model ?? null,
+    provider: s.model?.provider ?? null,
+    inference_ms: s.inference
+      ? { last: s.inference.last_ms, p50: s.inference.p50_ms, p99: s.inference.p99_ms }
+      : null,
+    outbox_backlog: s.store?.outbox_backlog ?? 0,
+    outbox_dropped: s.store?.outbox_dropped ?? 0,
+    cameras: cams,
+  }
+}
+
+/** "2/2 cameras streaming, 9.5 fps, EP cpu, backlog 0" for systemd's STATUS=. */
+export function statusLine(s: DaemonStatus): string {
+  const views = Object.values(cameraViews(s))
+  const streaming = views.filter((v) => v.state === 'streaming').length
+  const fps = views.reduce((a, v) => a + v.fps, 0)
+  const parts = [
+    `${streaming}/${views.length} cameras streaming`,
+    `${fps.toFixed(1)} fps`,
+    `EP ${s.model?.provider ?? '-'}`,
+    `backlog ${s.store?.outbox_backlog ?? 0}`,
+  ]
+  if (!s.health.healthy) parts.push(`UNHEALTHY: ${s.health.reasons.join('; ')}`)
+  return parts.join(', ')
+}
