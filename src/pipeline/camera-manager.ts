@@ -99,6 +99,13 @@ export class CameraManager implements Part {
     return out
   }
 
+  /** pid of each camera's gst-launch child (null while it waits to restart): for tests and diagnostics. */
+  pids(): Record<string, number | null> {
+    const out: Record<string, number | null> = {}
+    for (const [name, r] of this.running) out[name] = r.camera.pid
+    return out
+  }
+
   private makeCamera(name: string, config: CameraConfig, defaultMaxFps: number, firstSeq: number): Camera {
     const inventory = this.inventory ?? { families: { cpu: ['avdec_h264', 'avdec_h265'] } }
     return new Camera({

@@ -77,6 +77,11 @@ export class Camera {
     return this.opts.name
   }
 
+  /** pid of the running gst-launch child, null between runs. */
+  get pid(): number | null {
+    return this.proc?.child.pid ?? null
+  }
+
   /** The last seq handed out (for a reconfigured camera to continue from). */
   get lastSeq(): number {
     return this.seq

@@ -38,6 +38,8 @@ export interface RtspServer {
   start(): Promise<void>
   stop(signal?: NodeJS.Signals): Promise<void>
   output(): string
+  /** pid of the server process (leader of its process group), null while stopped. */
+  pid(): number | null
 }
 
 interface Teardown {
@@ -77,6 +79,7 @@ export async function startRtspServer(t: Teardown, opts: RtspServerOptions = {})
       if (p) await p.kill(signal)
     },
     output: () => proc?.output() ?? '',
+    pid: () => proc?.child.pid ?? null,
   }
   t.teardown(() => server.stop('SIGKILL'))
   await server.start()

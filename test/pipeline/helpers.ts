@@ -1,0 +1,71 @@
+// Shared bits of the ingest integration tests: a CameraManager that records frames and
+// log lines, and bounded polling.
+import { Writable } from 'node:stream'
+import { CameraManager, type CameraManagerOptions } from '../../src/pipeline/camera-manager.js'
+import { CameraSchema, type CameraConfig } from '../../src/config/schema.js'
+import { createLogger } from '../../src/log/logger.js'
+import { redact } from '../../src/log/redact.js'
+import type { Frame } from '../../src/pipeline/frame.js'
+
+interface Teardown {
+  teardown(fn: () => void | Promise<void>): void
+}
+
+export function camera(over: Record<string, unknown>): CameraConfig {
+  return CameraSchema.parse(over)
+}
+
+export interface Recorder {
+  manager: CameraManager
+  frames: Frame[]
+  logs: Array<Record<string, unknown> & { msg: string }>
+  framesOf(name: string): Frame[]
+}
+
+export function recordingManager(
+  t: Teardown,
+  cameras: Record<string, CameraConfig>,
+  opts: Partial<CameraManagerOptions> = {},
+): Recorder {
+  const frames: Frame[] = []
+  const logs: Recorder['logs'] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n'))
+        if (line) logs.push(JSON.parse(line) as Recorder['logs'][0])
+      cb()
+    },
+  })
+  const manager = new CameraManager({
+    cameras,
+    defaultMaxFps: 5,
+    target: { width: 160, height: 160 },
+    log: createLogger({ level: 'debug', redact, destination }),
+    onFrame: (f) => {
+      // Keep the pixels of the last few only: tests run for a while.
+      if (frames.length > 20) frames[frames.length - 21]!.data = new Uint8Array(0)
+      frames.push(f)
+    },
+    ...opts,
+  })
+  t.teardown(() => manager.stop())
+  return { manager, frames, logs, framesOf: (name) => frames.filter((f) => f.camera === name) }
+}
+
+/** Polls `check` every 100 ms until it returns true; fails with `what` after timeoutMs. */
+export async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
