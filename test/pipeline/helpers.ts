@@ -1,5 +1,6 @@
 // Shared bits of the ingest integration tests: a CameraManager that records frames and
 // log lines, and bounded polling.
+import fs from 'node:fs'
 import { Writable } from 'node:stream'
 import { CameraManager, type CameraManagerOptions } from '../../src/pipeline/camera-manager.js'
 import { CameraSchema, type CameraConfig } from '../../src/config/schema.js'
@@ -61,10 +62,11 @@ export async function until(what: string, check: () => boolean, timeoutMs = 30_0
   }
 }
 
+/** Whether `pid` runs (a zombie waiting for a reaper counts as gone). */
 export function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
   } catch {
     return false
   }
