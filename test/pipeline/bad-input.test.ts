@@ -58,12 +58,10 @@ t.test('unreachable, 401, 404 and no-video cameras beside a healthy one', async 
   t.equal(r.manager.status().ok!.state, 'streaming')
 })
 
-t.test('a corrupt clip (opencv-doc Megamind_bugy.avi) and a missing file', async (t) => {
-  const bugy = path.join(OPENCV_DATA, 'Megamind_bugy.avi')
-  if (!fs.existsSync(bugy)) {
-    t.skip(`${bugy} missing (apt-get install opencv-doc)`)
-    return
-  }
+const bugy = path.join(OPENCV_DATA, 'Megamind_bugy.avi')
+const noClip = fs.existsSync(bugy) ? false : `${bugy} missing (apt-get install opencv-doc)`
+
+t.test('a corrupt clip (opencv-doc Megamind_bugy.avi) and a missing file', { skip: noClip }, async (t) => {
   const dir = tempDir(t)
   const r = recordingManager(t, {
     bugy: camera({ url: `file://${bugy}`, realtime: false, max_fps: 2 }),
