@@ -5,9 +5,10 @@ import { EXIT } from './exit-codes.js'
 import { runCommand } from './commands/run.js'
 import { checkCommand } from './commands/check.js'
 import { versionCommand } from './commands/version.js'
+import { detectionsCommand } from './commands/detections.js'
 
 export function commands(): Command[] {
-  return [runCommand, checkCommand, versionCommand]
+  return [runCommand, checkCommand, detectionsCommand, versionCommand]
 }
 
 function usage(list: Command[]): string {
