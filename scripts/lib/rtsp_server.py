@@ -49,6 +49,15 @@ PRESETS = {
 def launch_for(spec, args):
     if spec in PRESETS:
         return "( " + PRESETS[spec].format(w=args.width, h=args.height, fps=args.fps) + " )"
+    if spec.startswith("clip:"):
+        # The file's own H.264, not re-encoded, from its start for every client and
+        # without looping: the client's stream time is then the position in the file,
+        # which the accuracy test matches against the clip's per-frame ground truth.
+        path = spec[len("clip:"):]
+        return (
+            "( filesrc location=\"%s\" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+            % path
+        )
     if spec.startswith("file:"):
         path = spec[len("file:"):]
         # Decode and re-encode so every client gets key frames from its own start and the
@@ -105,7 +114,7 @@ def main():
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch_for(spec or "testsrc", args))
         # One shared media per mount, like a camera: every client sees the same stream.
-        factory.set_shared(True)
+        factory.set_shared(not (spec or "").startswith("clip:"))
         if args.user:
             perms = GstRtspServer.RTSPPermissions()
             perms.add_permission_for_role("user", "media.factory.access", True)
