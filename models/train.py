@@ -1,0 +1,260 @@
+"""Trains the csp-shapes detector (or its plain control) on CPU.
+
+  /usr/bin/python3 models/train.py --arch csp --data models/work/train --steps 3000 --out models/work/csp.pt
+
+Batches are random square crops of the 416x416 letterbox canvas: objects keep
+exactly the pixel scale they have at inference, but each step costs ~60 % of a
+full 416 frame.  The network is fully convolutional, so it runs at 416 later.
+
+Assignment (fixed, no learned matching, cheap on CPU): each box goes to the
+pyramid levels whose size range holds its longer side; on such a level the
+cells whose centres lie within one stride (L-inf) of the box centre are
+positives, a cell claimed by two boxes goes to the smaller box.
+Losses: BCE objectness on all cells, BCE classes and (1 - GIoU) box loss on
+positives, normalised by the number of positives (YOLOX-style weighting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+from net import STRIDES, Detector, count_macs, count_params, grids_for  # noqa: E402
+
+# longer box side (input pixels) handled by each level; ranges overlap so a
+# box near a boundary trains both neighbours
+LEVEL_RANGES = {8: (0.0, 40.0), 16: (24.0, 100.0), 32: (64.0, 1e9)}
+
+
+def seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Batcher:
+    """Random crops (+ horizontal flip) from the stored letterbox bands; own RNG, so
+    the batch sequence depends only on the seed."""
+
+    def __init__(self, imgs, labels, crop: int, seed: int):
+        self.imgs, self.labels, self.crop = imgs, labels, crop
+        self.rng = np.random.default_rng(seed)
+        self.px, self.py = data.content_offset()
+
+    def batch(self, bs: int):
+        c = self.crop
+        x = np.empty((bs, c, c, 3), np.uint8)
+        targets = []
+        for b in range(bs):
+            i = int(self.rng.integers(len(self.imgs)))
+            canvas = data.to_canvas(self.imgs[i])
+            ox = int(self.rng.integers(0, data.INPUT - c + 1))
+            oy = int(self.rng.integers(0, data.INPUT - c + 1))
+            x[b] = canvas[oy:oy + c, ox:ox + c]
+            t = self.labels[i].copy()
+            if len(t):
+                t[:, [1, 3]] += self.px - ox
+                t[:, [2, 4]] += self.py - oy
+                area0 = (t[:, 3] - t[:, 1]) * (t[:, 4] - t[:, 2])
+                t[:, 1:5] = np.clip(t[:, 1:5], 0, c)
+                area1 = (t[:, 3] - t[:, 1]) * (t[:, 4] - t[:, 2])
+                # same visibility rule as the generator: keep if half is still in view
+                t = t[(area1 >= 0.5 * np.maximum(area0, 1e-6)) & (area1 > 1)]
+            if self.rng.random() < 0.5:
+                x[b] = x[b, :, ::-1]
+                if len(t):
+                    t[:, [1, 3]] = c - t[:, [3, 1]]
+            targets.append(torch.from_numpy(t))
+        xt = torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255.0)
+        return xt, targets
+
+
+def giou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """GIoU of matching rows of two xyxy box tensors."""
+    iw = (torch.min(a[:, 2], b[:, 2]) - torch.max(a[:, 0], b[:, 0])).clamp(min=0)
+    ih = (torch.min(a[:, 3], b[:, 3]) - torch.max(a[:, 1], b[:, 1])).clamp(min=0)
+    inter = iw * ih
+    ua = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+    iou = inter / ua.clamp(min=1e-6)
+    cw = torch.max(a[:, 2], b[:, 2]) - torch.min(a[:, 0], b[:, 0])
+    ch = torch.max(a[:, 3], b[:, 3]) - torch.min(a[:, 1], b[:, 1])
+    carea = (cw * ch).clamp(min=1e-6)
+    return iou - (carea - ua) / carea
+
+
+def assign(t: torch.Tensor, centers: torch.Tensor, strides: torch.Tensor):
+    """Returns (pos_index [P], gt_index [P]) for one image."""
+    if len(t) == 0:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    box = t[:, 1:5]
+    gc = (box[:, :2] + box[:, 2:]) / 2                      # [M,2]
+    side = (box[:, 2:] - box[:, :2]).max(1).values          # [M]
+    s = strides[:, 0]                                       # [N]
+    lo = torch.tensor([LEVEL_RANGES[int(v)][0] for v in STRIDES])
+    hi = torch.tensor([LEVEL_RANGES[int(v)][1] for v in STRIDES])
+    lvl = torch.zeros_like(s, dtype=torch.long)
+    for k, st in enumerate(STRIDES):
+        lvl[s == st] = k
+    in_range = (side[:, None] >= lo[lvl][None]) & (side[:, None] < hi[lvl][None])          # [M,N]
+    d = (centers[None] - gc[:, None]).abs().max(-1).values                                # [M,N]
+    near = d <= s[None] * 1.0
+    cand = in_range & near
+    if not cand.any():
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    area = ((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]))[:, None].expand_as(cand)
+    cost = torch.where(cand, area, torch.full_like(area, float("inf")))
+    best, gi = cost.min(0)
+    pos = torch.nonzero(torch.isfinite(best)).squeeze(1)
+    return pos, gi[pos]
+
+
+def compute_loss(model: Detector, raw: torch.Tensor, targets, grid, stride):
+    """raw: [B, N, 5+C].  Returns (total, parts dict)."""
+    B, N, _ = raw.shape
+    C = model.num_classes
+    centers = grid * stride
+    obj_t = torch.zeros(B, N)
+    pos_raw, pos_box, pos_cls = [], [], []
+    for b in range(B):
+        pi, gi = assign(targets[b], centers, stride)
+        if len(pi) == 0:
+            continue
+        obj_t[b, pi] = 1.0
+        pos_raw.append(torch.cat([raw[b, pi], grid[pi], stride[pi]], 1))
+        pos_box.append(targets[b][gi, 1:5])
+        pos_cls.append(targets[b][gi, 0].long())
+    n_pos = max(sum(len(p) for p in pos_raw), 1)
+    l_obj = F.binary_cross_entropy_with_logits(raw[..., 4], obj_t, reduction="sum") / n_pos
+    if pos_raw:
+        pr = torch.cat(pos_raw)
+        r, g, s = pr[:, :5 + C], pr[:, 5 + C:7 + C], pr[:, 7 + C:]
+        dec = model.decode(r, g, s)
+        pb = torch.cat([dec[:, :2] - dec[:, 2:4] / 2, dec[:, :2] + dec[:, 2:4] / 2], 1)
+        l_box = (1.0 - giou(pb, torch.cat(pos_box))).sum() / n_pos
+        cls_t = F.one_hot(torch.cat(pos_cls), C).float()
+        l_cls = F.binary_cross_entropy_with_logits(r[:, 5:], cls_t, reduction="sum") / n_pos
+    else:
+        l_box = l_cls = raw.sum() * 0
+    total = 5.0 * l_box + l_obj + l_cls
+    return total, {"box": float(l_box), "obj": float(l_obj), "cls": float(l_cls)}
+
+
+class EMA:
+    """Exponential moving average of weights; the EMA copy is what gets exported
+    (smoother than the last SGD iterate when the schedule is this short)."""
+
+    def __init__(self, model: Detector, decay: float = 0.999, tau: float = 400.0):
+        self.shadow = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.decay, self.tau, self.n = decay, tau, 0
+
+    def update(self, model: Detector) -> None:
+        self.n += 1
+        d = self.decay * (1 - math.exp(-self.n / self.tau))
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                if v.dtype.is_floating_point:
+                    self.shadow[k].mul_(d).add_(v.detach(), alpha=1 - d)
+                else:
+                    self.shadow[k].copy_(v)
+
+
+def train(args) -> dict:
+    torch.set_num_threads(args.threads)
+    seed_all(args.seed)
+    imgs, labels = data.load(args.data)
+    model = Detector(csp=(args.arch == "csp"))
+    info = {"arch": args.arch, "params": count_params(model), "macs": count_macs(model, 416)}
+    print(f"[train] {args.arch}: params={info['params']} MACs@416={info['macs']} frames={len(imgs)} "
+          f"steps={args.steps} batch={args.batch} crop={args.crop}", flush=True)
+    batcher = Batcher(imgs, labels, args.crop, args.seed)
+    grid, stride = grids_for(args.crop, args.crop)
+    decay, no_decay = [], []
+    for n_, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.99))
+    ema = EMA(model)
+    warm = min(300, max(args.steps // 10, 1))
+    hist = []
+    t0 = time.time()
+    run = None
+    model.train()
+    for step in range(1, args.steps + 1):
+        # linear warm-up then cosine decay to 5 %
+        if step <= warm:
+            lr = args.lr * step / warm
+        else:
+            p = (step - warm) / max(args.steps - warm, 1)
+            lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
+        for gparam in opt.param_groups:
+            gparam["lr"] = lr
+        x, targets = batcher.batch(args.batch)
+        raw = model.raw(x)
+        loss, parts = compute_loss(model, raw, targets, grid, stride)
+        if not torch.isfinite(loss):
+            raise RuntimeError(f"non-finite loss at step {step}: {parts}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        opt.step()
+        ema.update(model)
+        lv = float(loss)
+        run = lv if run is None else 0.98 * run + 0.02 * lv
+        if args.ckpt_every and step % args.ckpt_every == 0 and step < args.steps:
+            # intermediate EMA snapshot, so a long run can be inspected while it trains
+            torch.save({"arch": args.arch, "state_dict": ema.shadow, "info": {"step": step}}, args.out + ".partial")
+        if step % args.log_every == 0 or step == 1 or step == args.steps:
+            el = time.time() - t0
+            rec = {"step": step, "loss": round(lv, 4), "loss_avg": round(run, 4), "lr": round(lr, 6), "elapsed_s": round(el, 1), **{k: round(v, 4) for k, v in parts.items()}}
+            hist.append(rec)
+            eta = el / step * (args.steps - step)
+            print(f"[train] {args.arch} step {step}/{args.steps} loss {lv:.3f} (avg {run:.3f}) box {parts['box']:.3f} "
+                  f"obj {parts['obj']:.3f} cls {parts['cls']:.3f} lr {lr:.5f} {el:.0f}s eta {eta:.0f}s", flush=True)
+    info.update({"steps": args.steps, "batch": args.batch, "crop": args.crop, "seed": args.seed, "lr": args.lr,
+                 "train_frames": len(imgs), "train_seconds": round(time.time() - t0, 1), "history": hist})
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    torch.save({"arch": args.arch, "state_dict": ema.shadow, "info": info}, args.out)
+    with open(os.path.splitext(args.out)[0] + ".train.json", "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"[train] saved {args.out} after {info['train_seconds']} s", flush=True)
+    return info
+
+
+def load_model(path: str) -> Detector:
+    ck = torch.load(path, map_location="cpu")
+    m = Detector(csp=(ck["arch"] == "csp"))
+    m.load_state_dict(ck["state_dict"])
+    m.eval()
+    return m
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", choices=["csp", "plain"], default="csp")
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--crop", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--ckpt-every", type=int, default=500)
+    train(ap.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
