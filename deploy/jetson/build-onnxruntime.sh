@@ -14,7 +14,7 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=deploy/jetson/lib/jetpack.sh
+# shellcheck source=deploy/jetson/lib/jetpack.sh disable=SC1091 # followed when given too (npm run shellcheck)
 . "$SCRIPT_DIR/lib/jetpack.sh"
 PATCH="$SCRIPT_DIR/patches/0001-node-binding-tensorrt-provider-options.patch"
 
