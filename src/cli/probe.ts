@@ -17,5 +17,14 @@ export async function probe(cfg: ResolvedConfig, io: CliIo): Promise<number> {
     failed++
     io.stdout.write(`model ${cfg.model.path}: FAILED: ${(err as Error).message}\n`)
   }
+  const { probeCameras, formatCameraProbe } = await import('../pipeline/probe.js')
+  const input = cfg.model.input ?? { width: 416, height: 416 }
+  for (const r of await probeCameras(cfg.cameras, {
+    defaultMaxFps: cfg.detect.max_fps,
+    target: { width: input.width, height: input.height },
+  })) {
+    if (!r.ok) failed++
+    io.stdout.write(formatCameraProbe(r) + '\n')
+  }
   return failed === 0 ? EXIT.OK : EXIT.FAILURE
 }

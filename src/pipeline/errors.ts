@@ -79,6 +79,14 @@ const RULES: Rule[] = [
 
 /** Classifies the text of one ERROR block (its first line and debug info). */
 export function classifyGstError(text: string): CameraFault {
+  const parse = /erroneous pipeline: (.*)/.exec(text)
+  if (parse) {
+    return {
+      reason: `invalid pipeline description: ${redact(parse[1]!)}`,
+      permanent: true,
+      unreachable: false,
+    }
+  }
   for (const r of RULES) {
     if (r.test.test(text)) {
       return { reason: r.reason, permanent: r.permanent ?? false, unreachable: r.unreachable ?? false }
@@ -117,6 +125,12 @@ export class StderrScanner {
   }
 
   private line(line: string): void {
+    // A description gst-launch cannot parse is reported as a WARNING, then it exits 1.
+    if (line.startsWith('WARNING: erroneous pipeline:')) {
+      this.flush()
+      this.onError(line)
+      return
+    }
     if (line.startsWith('ERROR: from element') || (line.startsWith('ERROR:') && this.block === null)) {
       this.flush()
       this.block = [line]
