@@ -35,10 +35,12 @@ export class TensorRtOptionsError extends Error {
 }
 
 /**
- * onnxruntime TensorRT EP options for this config and model. Creates the engine
- * directory (cache_dir/engines-<model>-<hash>) so that onnxruntime can write to it.
- * Throws TensorRtOptionsError for INT8 without a calibration table, a partial or
- * malformed set of profile shapes, or a cache directory that cannot be created.
+ * onnxruntime TensorRT EP options for this config and model. Has no side effects (it
+ * reads the model file to hash it): onnxruntime creates the engine directory
+ * (cache_dir/engines-<model>-<hash>) itself, one level deep, so cache_dir must exist;
+ * the systemd unit's StateDirectory creates /var/lib/edgewatch/trt on every start.
+ * Throws TensorRtOptionsError for INT8 without a calibration table and for a partial or
+ * malformed set of profile shapes: configuration errors, whatever the machine.
  */
 export function tensorrtProviderOptions(
   trt: ResolvedConfig['model']['tensorrt'],
@@ -53,14 +55,6 @@ export function tensorrtProviderOptions(
   const profiles = profileShapes(trt)
   const cacheDir = path.resolve(trt.cache_dir)
   const engineDir = path.join(cacheDir, engineDirName(trt, modelPath))
-  try {
-    fs.mkdirSync(engineDir, { recursive: true })
-  } catch (err) {
-    throw new TensorRtOptionsError(
-      `model.tensorrt.cache_dir: cannot create ${engineDir}: ${(err as Error).message} ` +
-        '(it must be writable by the user running edgewatch; the systemd unit gives it /var/lib/edgewatch)',
-    )
-  }
 
   const options: Record<string, string | number | boolean> = {
     trt_fp16_enable: trt.fp16,

@@ -53,7 +53,7 @@ t.test('the unit keeps what the daemon relies on', async (t) => {
   ])
   t.same(values('ExecReload'), ['/bin/kill -HUP $MAINPID'])
   t.same(values('Restart'), ['on-failure'])
-  t.same(values('StateDirectory'), ['edgewatch'])
+  t.same(values('StateDirectory'), ['edgewatch edgewatch/trt'])
   t.same(values('ConfigurationDirectory'), ['edgewatch'])
   t.same(values('User'), ['edgewatch'])
   t.same(values('SupplementaryGroups'), ['video'])
