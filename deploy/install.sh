@@ -220,6 +220,9 @@ install_app() {
     deploy/config.example.yaml deploy/edgewatch.service; do
     install_file "$SOURCE/$f" "$app/$f" 0644
   done
+  # This script too, so that /opt/edgewatch/deploy/install.sh --uninstall works without
+  # the source (bash keeps reading a script that is being removed).
+  install_file "$SCRIPT_DIR/install.sh" "$app/deploy/install.sh" 0755
   # .npmrc carries onnxruntime-node-install=skip (no CUDA download at npm ci).
   [ -f "$SOURCE/.npmrc" ] && install_file "$SOURCE/.npmrc" "$app/.npmrc" 0644
   for f in deploy.md jetson.md configuration.md; do

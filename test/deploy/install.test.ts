@@ -145,6 +145,7 @@ t.test('--root installs the expected tree; a second run is a no-op', async (t) =
     t.ok(fs.existsSync(path.join(app, f)), `app has ${f}`)
   }
   t.equal(mode(path.join(app, 'bin/edgewatch.js')), 0o755, 'launcher is executable')
+  t.equal(mode(path.join(app, 'deploy/install.sh')), 0o755, 'the installer, for --uninstall later')
   t.equal(fs.readlinkSync(path.join(root, 'usr/local/bin/edgewatch')), '/opt/edgewatch/bin/edgewatch.js')
   const unit = path.join(root, 'etc/systemd/system/edgewatch.service')
   t.equal(
@@ -208,7 +209,13 @@ t.test('--uninstall keeps config and data; --purge removes them', async (t) => {
   t.match(dry.stdout, 'would: remove /opt/edgewatch')
   t.ok(fs.existsSync(path.join(root, 'opt/edgewatch')), 'dry run removed nothing')
 
-  const r = await install(['--uninstall', '--root', root])
+  // From the installed copy of the script, which removes itself on the way.
+  const r = await new Promise<Run>((resolve) => {
+    const installed = path.join(root, 'opt/edgewatch/deploy/install.sh')
+    execFile('bash', [installed, '--uninstall', '--root', root], { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, stdout, stderr }),
+    )
+  })
   t.equal(r.code, 0, r.stderr)
   t.notOk(fs.existsSync(path.join(root, 'opt/edgewatch')), 'app removed')
   t.notOk(fs.existsSync(path.join(root, 'etc/systemd/system/edgewatch.service')), 'unit removed')
