@@ -6,9 +6,10 @@ import { runCommand } from './commands/run.js'
 import { checkCommand } from './commands/check.js'
 import { versionCommand } from './commands/version.js'
 import { detectionsCommand } from './commands/detections.js'
+import { modelCommand } from './commands/model.js'
 
 export function commands(): Command[] {
-  return [runCommand, checkCommand, detectionsCommand, versionCommand]
+  return [runCommand, checkCommand, detectionsCommand, modelCommand, versionCommand]
 }
 
 function usage(list: Command[]): string {

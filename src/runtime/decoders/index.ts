@@ -1,0 +1,29 @@
+// Output format → decoder. One module per format; adding one is a new file and a line here.
+import type { OUTPUT_FORMATS } from '../../config/schema.js'
+import type { Decoder } from './decoder.js'
+import { yolov5 } from './yolov5.js'
+import { yoloRaw } from './yolo-raw.js'
+import { yolox } from './yolox.js'
+import { yolov8 } from './yolov8.js'
+import { nmsN7 } from './nms-n7.js'
+import { nmsK6 } from './nms-k6.js'
+
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+const DECODERS: Record<OutputFormat, () => Decoder> = {
+  yolov5,
+  'yolo-raw': yoloRaw,
+  yolox,
+  yolov8,
+  'nms-n7': nmsN7,
+  'nms-k6': nmsK6,
+}
+
+export function createDecoder(format: OutputFormat): Decoder {
+  return DECODERS[format]()
+}
+
+/** nms-* formats carry no class count in their shape: the labels decide it. */
+export function classesFromShape(format: OutputFormat): boolean {
+  return format !== 'nms-n7' && format !== 'nms-k6'
+}

@@ -1,0 +1,19 @@
+// Messages between InferenceRuntime (main thread) and the inference worker. Plain data:
+// they cross the thread boundary by structured clone (frame pixels by transfer).
+import type { DetectSettings, EngineFrame, EngineInfo, ModelSettings } from './engine.js'
+import type { InferenceResult } from './types.js'
+
+export interface WorkerInit {
+  model: ModelSettings
+  detect: DetectSettings
+  maxBatch: number
+}
+
+export type ToWorker = { type: 'run'; id: number; frames: EngineFrame[] } | { type: 'close' }
+
+export type FromWorker =
+  | { type: 'ready'; info: EngineInfo }
+  | { type: 'failed'; message: string; hint?: string; config: boolean }
+  | { type: 'done'; id: number; results: InferenceResult[]; runMs: number; totalMs: number }
+  | { type: 'run-error'; id: number; message: string }
+  | { type: 'closed' }
