@@ -7,9 +7,19 @@ import { checkCommand } from './commands/check.js'
 import { versionCommand } from './commands/version.js'
 import { detectionsCommand } from './commands/detections.js'
 import { modelCommand } from './commands/model.js'
+import { statusCommand } from './commands/status.js'
+import { reloadCommand } from './commands/reload.js'
 
 export function commands(): Command[] {
-  return [runCommand, checkCommand, detectionsCommand, modelCommand, versionCommand]
+  return [
+    runCommand,
+    checkCommand,
+    statusCommand,
+    reloadCommand,
+    detectionsCommand,
+    modelCommand,
+    versionCommand,
+  ]
 }
 
 function usage(list: Command[]): string {

@@ -1,11 +1,13 @@
 // Process-level glue for `edgewatch run`: start the controller, stop it on SIGTERM or
-// SIGINT (a second signal forces exit), reload on SIGHUP.
+// SIGINT (a second signal forces exit), reload on SIGHUP (`systemctl reload`,
+// `kill -HUP`, and what systemd itself sends with Type=notify-reload).
 import type { Logger } from '../log/logger.js'
 import type { Controller } from './controller.js'
 import { EXIT } from '../cli/exit-codes.js'
+import { FatalError } from './part.js'
 
 export async function runUntilSignal(controller: Controller, log: Logger): Promise<number> {
-  let stopping: Promise<void> | null = null
+  let stopping = false
   let resolveStopped!: (code: number) => void
   const stopped = new Promise<number>((r) => (resolveStopped = r))
 
@@ -15,8 +17,9 @@ export async function runUntilSignal(controller: Controller, log: Logger): Promi
       resolveStopped(EXIT.FAILURE)
       return
     }
-    log.info({ signal }, 'stopping')
-    stopping = controller.stop().then(
+    stopping = true
+    log.info({ signal }, 'stop requested')
+    controller.stop().then(
       () => resolveStopped(EXIT.OK),
       (err: unknown) => {
         log.error({ err }, 'stop failed')
@@ -36,9 +39,13 @@ export async function runUntilSignal(controller: Controller, log: Logger): Promi
     try {
       await controller.start()
     } catch (err) {
-      log.fatal({ err }, 'start failed')
+      const fatal = err instanceof FatalError ? err : null
+      log.fatal(
+        { err, hint: fatal?.hint },
+        `edgewatch could not start: ${(err as Error).message}${fatal?.hint ? ` (what to do: ${fatal.hint})` : ''}`,
+      )
       await controller.stop().catch(() => undefined)
-      return (err as { exitCode?: number }).exitCode ?? EXIT.FAILURE
+      return fatal?.exitCode ?? (err as { exitCode?: number }).exitCode ?? EXIT.FAILURE
     }
     return await stopped
   } finally {

@@ -33,6 +33,8 @@ export interface SnapshotOptions {
   watchWindowMs?: number
   /** Copies waiting for their result, per camera. */
   maxPending?: number
+  /** Frames narrower than this are enlarged (integer factor, nearest) before drawing. */
+  minWidth?: number
 }
 
 export interface LatestImage {
@@ -113,7 +115,9 @@ export class FrameSnapshots {
     const p = this.processed.get(camera)
     if (!p) return null
     const { pixels, result } = p
-    const size = { width: pixels.width, height: pixels.height }
+    // A 64x48 frame (small model input) is unreadable; enlarge it by a whole factor.
+    const k = Math.max(1, Math.ceil((this.opts.minWidth ?? 320) / pixels.width))
+    const size = { width: pixels.width * k, height: pixels.height * k }
     const source = { width: pixels.sourceWidth, height: pixels.sourceHeight }
     const objects = result.objects.map((o) => ({
       label: o.label,
@@ -122,17 +126,28 @@ export class FrameSnapshots {
       box: scaleBox(o.box, source, size),
     }))
     p.jpeg ??= encodeJpeg(
-      drawDetections(pixels.data, pixels.width, pixels.height, objects),
-      pixels.width,
-      pixels.height,
+      drawDetections(enlarge(pixels.data, pixels.width, pixels.height, k), size.width, size.height, objects),
+      size.width,
+      size.height,
     )
-    return {
-      jpeg: p.jpeg,
-      frameSeq: result.frameSeq,
-      width: pixels.width,
-      height: pixels.height,
-      objects,
-      ts: result.ts,
+    return { jpeg: p.jpeg, frameSeq: result.frameSeq, ...size, objects, ts: result.ts }
+  }
+}
+
+/** Nearest-neighbour enlargement of an RGB24 image by an integer factor. */
+function enlarge(rgb: Uint8Array, width: number, height: number, k: number): Uint8Array {
+  if (k === 1) return rgb
+  const w = width * k
+  const out = new Uint8Array(w * height * k * 3)
+  for (let y = 0; y < height * k; y++) {
+    const sy = Math.floor(y / k)
+    for (let x = 0; x < w; x++) {
+      const si = (sy * width + Math.floor(x / k)) * 3
+      const di = (y * w + x) * 3
+      out[di] = rgb[si]!
+      out[di + 1] = rgb[si + 1]!
+      out[di + 2] = rgb[si + 2]!
     }
   }
+  return out
 }

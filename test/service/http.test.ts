@@ -202,7 +202,7 @@ function frame(camera: string, seq: number, w = 64, h = 48): Frame {
 
 t.test('snapshots: copies are paired with their results and boxes are scaled', async (t) => {
   let now = 0
-  const s = new FrameSnapshots({ now: () => now, idleIntervalMs: 1000, watchedIntervalMs: 100 })
+  const s = new FrameSnapshots({ now: () => now, idleIntervalMs: 1000, watchedIntervalMs: 100, minWidth: 1 })
   s.offer(frame('a', 1))
   now += 50
   s.offer(frame('a', 2)) // not copied: too soon

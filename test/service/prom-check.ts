@@ -49,7 +49,8 @@ export function checkPrometheusText(text: string): PromFamily[] {
   for (const f of families) {
     if (f.type !== 'HISTOGRAM') continue
     for (const m of f.metrics) {
-      const entries = Object.entries(m.buckets ?? {})
+      // Object.entries puts integer-like keys ("1", "2") first: order by the bound.
+      const entries = Object.entries(m.buckets ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))
       let prev = -1
       for (const [, v] of entries) {
         if (Number(v) < prev) throw new Error(`${f.name}: buckets not cumulative`)

@@ -7,6 +7,7 @@ import { createLogger } from '../../log/logger.js'
 import { makeRedactor } from '../../log/redact.js'
 import { Controller } from '../../service/controller.js'
 import { runUntilSignal } from '../../service/signals.js'
+import { DefaultParts } from '../../service/default-parts.js'
 
 export const runCommand: Command = {
   name: 'run',
@@ -31,12 +32,24 @@ export const runCommand: Command = {
     const file = values.config ?? DEFAULT_CONFIG_PATH
     const cfg = loadConfigOrReport(file, io)
     if (cfg === null) return EXIT.CONFIG
+    const redact = makeRedactor(cfg.mqtt.password ? [cfg.mqtt.password] : [])
     const log = createLogger({
       level: (level as typeof cfg.log.level | undefined) ?? cfg.log.level,
       format: fmt ?? cfg.log.format,
-      redact: makeRedactor(cfg.mqtt.password ? [cfg.mqtt.password] : []),
+      redact,
     })
-    const controller = new Controller({ configPath: file, config: cfg, log, env: io.env })
-    return runUntilSignal(controller, log)
+    const controller = new Controller({
+      configPath: file,
+      config: cfg,
+      log,
+      env: io.env,
+      parts: new DefaultParts(),
+      redact,
+    })
+    const code = await runUntilSignal(controller, log)
+    // Everything was stopped in order; a handle some library forgot to close must not
+    // keep the process (and systemd's stop job) waiting. unref: exits earlier if it can.
+    setTimeout(() => process.exit(code), 2_000).unref()
+    return code
   },
 }

@@ -1,0 +1,32 @@
+// The real parts behind the controller's PartFactory: SQLite store, MQTT publisher,
+// onnxruntime worker, GStreamer cameras.
+import { Store } from '../store/store.js'
+import { Publisher } from '../mqtt/publisher.js'
+import { InferenceRuntime } from '../runtime/inference-runtime.js'
+import { CameraManager } from '../pipeline/camera-manager.js'
+import type { PartFactory, StorePart } from './part.js'
+
+export class DefaultParts implements PartFactory {
+  /** The publisher reads the outbox through the concrete Store. */
+  private readonly stores = new WeakMap<StorePart, Store>()
+
+  store(opts: Parameters<PartFactory['store']>[0]): StorePart {
+    const store = new Store(opts)
+    this.stores.set(store, store)
+    return store
+  }
+
+  publisher(opts: Parameters<PartFactory['publisher']>[0]) {
+    const store = this.stores.get(opts.store)
+    if (!store) throw new Error('DefaultParts.publisher() needs a store made by DefaultParts.store()')
+    return new Publisher({ ...opts, store })
+  }
+
+  runtime(opts: Parameters<PartFactory['runtime']>[0]) {
+    return new InferenceRuntime(opts)
+  }
+
+  cameras(opts: Parameters<PartFactory['cameras']>[0]) {
+    return new CameraManager(opts)
+  }
+}
