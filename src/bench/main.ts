@@ -10,7 +10,9 @@ import { APP_ROOT } from '../config/load.js'
 import type { BenchRunner, BenchSection } from './types.js'
 
 /** Section id → loader. Each area adds its own line. */
-const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {}
+const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {
+  store: () => import('./store.js'),
+}
 
 function machine(): string {
   const cpus = os.cpus()

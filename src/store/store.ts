@@ -14,6 +14,7 @@ import { DetectionWriter } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
 import { LatencyWindow } from './latency.js'
+import { Checkpointer } from './checkpointer.js'
 import type { StoredMessage } from './message.js'
 
 export type { StoredMessage } from './message.js'
@@ -51,6 +52,7 @@ export class Store implements Part {
   private retention: Retention | null = null
   private retentionTimer: NodeJS.Timeout | null = null
   private retentionRunning: Promise<unknown> | null = null
+  private checkpointer: Checkpointer | null = null
   private readonly commits = new LatencyWindow()
   private readonly log: Logger
   private readonly now: () => number
@@ -112,6 +114,12 @@ export class Store implements Part {
       )
     }
     this.db = db
+    this.checkpointer = new Checkpointer(db, {
+      file,
+      synchronous: this.opts.storage.synchronous,
+      log: this.log,
+    })
+    this.checkpointer.start()
     this.log.info(
       { file, backlog: this.outbox.backlog, synchronous: this.opts.storage.synchronous },
       'database open',
@@ -127,6 +135,8 @@ export class Store implements Part {
     if (this.retentionTimer) clearInterval(this.retentionTimer)
     this.retentionTimer = null
     await this.retentionRunning
+    await this.checkpointer?.stop()
+    this.checkpointer = null
     const db = this.db
     this.db = null
     if (!db) return

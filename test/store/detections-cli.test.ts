@@ -43,7 +43,11 @@ t.test('edgewatch detections', async (t) => {
   t.match(r.stdout, /^\d{4}-\d\d-\d\dT.*Z {2}gate {2}#\d+ {2}(person|car) 0\.90 {2}\[\d+,20,110,220\]$/m)
 
   const cfg = path.join(dir, 'config.yaml')
-  fs.writeFileSync(cfg, `cameras:\n  gate:\n    url: rtsp://127.0.0.1/x\nstorage:\n  path: ${file}\n`)
+  const model = path.join(import.meta.dirname, '..', 'fixtures', 'models', 'tiny.onnx')
+  fs.writeFileSync(
+    cfg,
+    `model:\n  path: ${model}\ncameras:\n  gate:\n    url: rtsp://127.0.0.1/x\nstorage:\n  path: ${file}\n`,
+  )
   r = await runCli(['detections', '--config', cfg, '--json', '--limit', '5'])
   t.equal(r.code, 0, r.stderr)
   t.equal(JSON.parse(r.stdout).length, 5)
