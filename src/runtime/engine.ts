@@ -5,17 +5,16 @@
 import path from 'node:path'
 import ort from 'onnxruntime-node'
 import type { ResolvedConfig } from '../config/load.js'
-import type { InferenceResult, DetectedObject } from './types.js'
+import type { InferenceResult } from './types.js'
 import { openSession, type OpenedSession } from './session.js'
 import { loadManifest, type LoadedManifest, type ManifestOverrides } from './manifest.js'
 import { detectFormat } from './detect-format.js'
 import { createDecoder, classesFromShape, type OutputFormat } from './decoders/index.js'
-import { shapeText, type Decoder, type DecodeContext, type OutputTensor } from './decoders/decoder.js'
+import { shapeText, type OutputTensor } from './decoders/decoder.js'
 import { inputConvention, DEFAULT_ANCHORS, DEFAULT_STRIDES } from './conventions.js'
 import { Preprocessor, type InputSpec } from './preprocess.js'
-import { Candidates } from './candidates.js'
-import { Nms } from './nms.js'
-import { unletterbox, type Letterbox } from './letterbox.js'
+import { Postprocessor } from './postprocess.js'
+import type { Letterbox } from './letterbox.js'
 import { ModelError, DOCS_HINT } from './errors.js'
 
 export type ModelSettings = ResolvedConfig['model']
@@ -68,11 +67,7 @@ export class DetectorEngine {
   private opened: OpenedSession | null = null
   private info_: EngineInfo | null = null
   private pre: Preprocessor | null = null
-  private decoder: Decoder | null = null
-  private ctx: DecodeContext | null = null
-  private readonly candidates = new Candidates(1024)
-  private readonly nms = new Nms()
-  private allowed: Set<string> | null = null
+  private post: Postprocessor | null = null
   private geometry: Letterbox[] = []
 
   constructor(
@@ -210,9 +205,12 @@ export class DetectorEngine {
     labels ??= []
 
     this.pre = new Preprocessor(preprocess, maxBatch)
-    this.decoder = decoder
-    this.ctx = this.decodeContext(labels, width, height, strides, anchors ?? [])
-    this.allowed = this.detect.labels ? new Set(this.detect.labels) : null
+    this.post = new Postprocessor(decoder, labels, this.detect, {
+      width,
+      height,
+      strides,
+      anchors: anchors ?? [],
+    })
     return {
       model: path.basename(file).replace(/\.onnx$/i, ''),
       path: file,
@@ -233,29 +231,6 @@ export class DetectorEngine {
       warmupMs,
       maxBatch,
     }
-  }
-
-  private decodeContext(
-    labels: string[],
-    w: number,
-    h: number,
-    strides: number[],
-    anchors: number[][],
-  ): DecodeContext {
-    const n = Math.max(labels.length, 1)
-    const classMin = new Float32Array(n)
-    const allow = this.detect.labels ? new Set(this.detect.labels) : null
-    for (let c = 0; c < n; c++) {
-      const label = labels[c] ?? `class${c}`
-      // Classes outside the allow-list are dropped before NMS, at no cost.
-      classMin[c] =
-        allow && !allow.has(label) ? Infinity : (this.detect.class_scores[label] ?? this.detect.score)
-    }
-    let minScore = Infinity
-    for (const v of classMin) minScore = Math.min(minScore, v)
-    // nms-* classes past the label list fall back to the global score.
-    minScore = Math.min(minScore, this.detect.score)
-    return { inputWidth: w, inputHeight: h, classMin, minScore, strides, anchors }
   }
 
   /** Runs one batch (at most info().maxBatch frames). */
@@ -293,41 +268,11 @@ export class DetectorEngine {
         frame: { width: f.sourceWidth, height: f.sourceHeight },
         model: info.model,
         inference_ms: Math.round(runMs * 100) / 100,
-        objects: this.detectIn(outputs, b, this.geometry[b]!, f.sourceWidth, f.sourceHeight),
+        objects: this.post!.run(outputs, b, this.geometry[b]!, f.sourceWidth, f.sourceHeight),
       })
     }
     for (const t of Object.values(out)) t.dispose()
     return { results, runMs, totalMs: performance.now() - t0 }
-  }
-
-  /** Decode + NMS + letterbox undo for batch item b (exposed for tests and the bench). */
-  detectIn(
-    outputs: readonly OutputTensor[],
-    b: number,
-    lb: Letterbox,
-    sourceW: number,
-    sourceH: number,
-  ): DetectedObject[] {
-    const c = this.candidates
-    const labels = this.info().labels
-    c.reset()
-    this.decoder!.decode(outputs, b, this.ctx!, c)
-    const k = this.nms.run(c, this.detect.iou, this.detect.class_agnostic, this.detect.max_detections)
-    const kept = this.nms.keptIndices()
-    const objects: DetectedObject[] = []
-    for (let i = 0; i < k; i++) {
-      const j = kept[i]!
-      const cls = c.classes[j]!
-      const label = labels[cls] ?? `class${cls}`
-      if (this.allowed && !this.allowed.has(label)) continue
-      objects.push({
-        label,
-        class: cls,
-        score: c.scores[j]!,
-        box: unletterbox(c.boxes, j * 4, lb, sourceW, sourceH),
-      })
-    }
-    return objects
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,11 @@ export async function openSession(model: ModelSettings): Promise<OpenedSession> 
   checkFile(model.path)
   const providers = [...model.providers.filter((p) => p !== 'cpu'), 'cpu' as const]
   const failures: string[] = []
+  // onnxruntime's native logger writes coloured lines straight to stderr (e.g. for every
+  // EP whose library is missing), which breaks the daemon's JSON log stream. Every such
+  // failure also reaches us as an exception, logged properly, so keep only fatal ones.
+  // (Applies when onnxruntime creates its environment: before this process's first session.)
+  ort.env.logLevel = 'fatal'
   for (const provider of providers) {
     let ep: ort.InferenceSession.ExecutionProviderConfig
     try {

@@ -131,6 +131,13 @@ t.test('event loop keeps ticking while a >=30 ms model runs continuously', async
   })
   await rt.start()
   t.teardown(() => rt.stop())
+  // Baseline: the same measurement with the worker idle. This machine is shared (other
+  // builds, a training job), so preemption alone can delay the loop; the claim under
+  // test is that inference adds no lag of its own.
+  const idle = monitorEventLoopDelay({ resolution: 5 })
+  idle.enable()
+  await new Promise((r) => setTimeout(r, 1000))
+  idle.disable()
   const h = monitorEventLoopDelay({ resolution: 5 })
   feed()
   feed()
@@ -140,13 +147,20 @@ t.test('event loop keeps ticking while a >=30 ms model runs continuously', async
   h.disable()
   const elapsed = Date.now() - started
   const perFrame = rt.stats().p50_ms
-  // p99 rather than max: this shared 2-core machine also stalls the loop by preemption.
   const lagMs = h.percentile(99) / 1e6
+  const baseMs = idle.percentile(99) / 1e6
   t.comment(
-    `10 inferences in ${elapsed} ms (p50 ${perFrame.toFixed(1)} ms/frame), event-loop lag p99 ${lagMs.toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`,
+    `10 inferences in ${elapsed} ms (p50 ${perFrame.toFixed(1)} ms/frame); event-loop lag p99 ${lagMs.toFixed(1)} ms (max ${(h.max / 1e6).toFixed(1)}), idle p99 ${baseMs.toFixed(1)} ms`,
   )
   t.ok(perFrame >= 30, `the model takes >= 30 ms per frame (${perFrame.toFixed(1)} ms)`)
-  t.ok(lagMs < 20, `event-loop lag p99 stayed under 20 ms (${lagMs.toFixed(1)} ms)`)
+  t.ok(
+    lagMs < Math.max(20, baseMs + 20),
+    `event-loop lag p99 under 20 ms, or under the idle lag + 20 ms on a loaded machine (${lagMs.toFixed(1)} ms, idle ${baseMs.toFixed(1)} ms)`,
+  )
+  t.ok(
+    lagMs < perFrame,
+    `the loop was never held for a whole inference (${lagMs.toFixed(1)} < ${perFrame.toFixed(1)} ms)`,
+  )
 })
 
 t.test('lastProgressAt stops advancing while frames wait on a busy worker', async (t) => {

@@ -1,0 +1,80 @@
+// After the session: decode (candidates filtered by score first) → class-aware or
+// agnostic NMS → label allow-list → boxes mapped back to source pixels. One instance per
+// loaded model; its buffers are reused from frame to frame.
+import type { ResolvedConfig } from '../config/load.js'
+import type { DetectedObject } from './types.js'
+import type { DecodeContext, Decoder, OutputTensor } from './decoders/decoder.js'
+import { Candidates } from './candidates.js'
+import { Nms } from './nms.js'
+import { unletterbox, type Letterbox } from './letterbox.js'
+
+export interface ModelGeometry {
+  width: number
+  height: number
+  strides: number[]
+  anchors: number[][]
+}
+
+export class Postprocessor {
+  private readonly candidates = new Candidates(1024)
+  private readonly nms = new Nms()
+  private readonly ctx: DecodeContext
+  private readonly allowed: Set<string> | null
+
+  constructor(
+    private readonly decoder: Decoder,
+    private readonly labels: readonly string[],
+    private readonly detect: ResolvedConfig['detect'],
+    geometry: ModelGeometry,
+  ) {
+    this.allowed = detect.labels ? new Set(detect.labels) : null
+    const n = Math.max(labels.length, 1)
+    const classMin = new Float32Array(n)
+    for (let c = 0; c < n; c++) {
+      const label = labels[c] ?? `class${c}`
+      // Classes outside the allow-list are dropped in the decoder, before NMS, at no cost.
+      classMin[c] =
+        this.allowed && !this.allowed.has(label) ? Infinity : (detect.class_scores[label] ?? detect.score)
+    }
+    // nms-* classes past the label list fall back to the global score.
+    let minScore = detect.score
+    for (const v of classMin) minScore = Math.min(minScore, v)
+    this.ctx = {
+      inputWidth: geometry.width,
+      inputHeight: geometry.height,
+      classMin,
+      minScore,
+      strides: geometry.strides,
+      anchors: geometry.anchors,
+    }
+  }
+
+  /** Objects of batch item b, boxes in source pixels. */
+  run(
+    outputs: readonly OutputTensor[],
+    b: number,
+    lb: Letterbox,
+    sourceW: number,
+    sourceH: number,
+  ): DetectedObject[] {
+    const c = this.candidates
+    c.reset()
+    this.decoder.decode(outputs, b, this.ctx, c)
+    const k = this.nms.run(c, this.detect.iou, this.detect.class_agnostic, this.detect.max_detections)
+    const kept = this.nms.keptIndices()
+    const objects: DetectedObject[] = []
+    for (let i = 0; i < k; i++) {
+      const j = kept[i]!
+      const cls = c.classes[j]!
+      const label = this.labels[cls] ?? `class${cls}`
+      if (this.allowed && !this.allowed.has(label)) continue
+      objects.push({
+        label,
+        class: cls,
+        score: c.scores[j]!,
+        box: unletterbox(c.boxes, j * 4, lb, sourceW, sourceH),
+      })
+    }
+    return objects
+  }
+}
