@@ -123,7 +123,9 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
     scale = `nvvidconv ! video/x-raw,format=RGBA,${fit} ! videoconvert ! video/x-raw,format=RGB`
   } else {
     decode = kind === 'custom' ? '' : 'decodebin ! '
-    scale = `videoconvert ! videoscale ! video/x-raw,format=RGB,${fit}`
+    // Scale first, in the decoder's YUV, then convert the small frame to RGB: converting a
+    // 1080p frame to RGB before scaling costs twice the CPU (docs/benchmarks.md).
+    scale = `videoscale ! videoconvert ! video/x-raw,format=RGB,${fit}`
   }
   const description = `${src} ! ${decode}${rate} ! ${scale} ! ${tail}`
   return { description, args: splitDescription(description), env: decoderRankEnv(opts.decoder), kind, live }

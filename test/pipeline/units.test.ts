@@ -120,7 +120,7 @@ t.test('pipeline descriptions', async (t) => {
     rtsp.description,
     'rtspsrc location="rtsp://192.0.2.10:8554/stream1" protocols=tcp latency=200 drop-on-latency=true ' +
       'user-id="admin" user-pw="s3 cr\\"et" ! decodebin ! videorate name=ewsource drop-only=true max-rate=5 ! ' +
-      'videoconvert ! videoscale ! video/x-raw,format=RGB,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! ' +
+      'videoscale ! videoconvert ! video/x-raw,format=RGB,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! ' +
       'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! gdppay ! fdsink fd=3 sync=false',
   )
   t.ok(rtsp.args.includes('user-pw="s3 cr\\"et"'), 'a quoted value with a space stays one argument')
