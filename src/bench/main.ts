@@ -12,6 +12,7 @@ import type { BenchRunner, BenchSection } from './types.js'
 /** Section id → loader. Each area adds its own line. */
 const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {
   store: () => import('./store.js'),
+  ingest: () => import('./ingest.js'),
 }
 
 function machine(): string {
