@@ -52,6 +52,7 @@ export class Publisher implements Part {
   /** A publish failed: once in-flight settles, read the outbox again from the oldest row. */
   private resync = false
   private scheduled = false
+  private retryTimer: NodeJS.Timeout | null = null
   private stopping = false
   private liveInflight = 0
   private counters = { published: 0, reconnects: 0, live_sent: 0, live_dropped: 0 }
@@ -134,6 +135,7 @@ export class Publisher implements Part {
       await sleep(20)
     }
     this.stopping = true
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     this.flushAcks()
     if (client.connected) {
       await Promise.race([
@@ -208,6 +210,15 @@ export class Publisher implements Part {
     })
   }
 
+  private scheduleAfter(ms: number): void {
+    if (this.retryTimer) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.pump()
+    }, ms)
+    this.retryTimer.unref()
+  }
+
   /** Hands outbox rows to MQTT.js until max_inflight are unacknowledged. */
   private pump(): void {
     this.flushAcks()
@@ -215,7 +226,7 @@ export class Publisher implements Part {
     if (!client?.connected || this.stopping) return
     const max = this.opts.mqtt.max_inflight
     if (this.resync) {
-      if (this.inflight.size > 0) return
+      if (this.inflight.size > 0 || this.retryTimer) return
       this.resync = false
       this.cursor = 0
     }
@@ -238,11 +249,16 @@ export class Publisher implements Part {
     client.publish(row.topic, row.payload, { qos: this.opts.mqtt.qos }, (err) => {
       this.inflight.delete(row.rowid)
       if (err) {
+        // Refused (MQTT 5 reason code) or the client was ended: read the outbox again
+        // from the oldest row, after a pause so a broker that refuses every message
+        // (e.g. an ACL) is not hammered in a loop.
         this.resync = true
-      } else {
-        this.acked.add(row.rowid)
-        this.counters.published++
+        this.noteError(err)
+        this.scheduleAfter(this.backoff.minMs)
+        return
       }
+      this.acked.add(row.rowid)
+      this.counters.published++
       this.schedule()
     })
   }

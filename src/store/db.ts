@@ -54,16 +54,13 @@ export function usedBytes(db: Db): number {
   return (pages - free) * size
 }
 
-/** SQLite result codes that mean "cannot write now" rather than a bug. */
-export function isWriteUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code
-  if (typeof code !== 'string') return false
-  return (
-    code === 'SQLITE_FULL' ||
-    code.startsWith('SQLITE_READONLY') ||
-    code.startsWith('SQLITE_IOERR') ||
-    code === 'SQLITE_CANTOPEN' ||
-    code === 'SQLITE_BUSY' ||
-    code === 'SQLITE_PERM'
-  )
+/**
+ * An error raised by SQLite itself (disk full, read-only file system, I/O error, lock
+ * timeout, corruption…), as opposed to a bug in our code. The store never lets these
+ * escape record(): detection and live publishing go on, the failure is counted.
+ */
+export function isSqliteError(err: unknown): boolean {
+  if (err instanceof Database.SqliteError) return true
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_')
 }

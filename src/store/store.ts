@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/load.js'
 import type { InferenceResult } from '../runtime/types.js'
 import type { Part } from '../service/part.js'
 import { FatalError } from '../service/part.js'
-import { databaseBytes, isWriteUnavailable, openWritable, type Db } from './db.js'
+import { databaseBytes, isSqliteError, openWritable, type Db } from './db.js'
 import { migrate } from './migrations.js'
 import { DetectionWriter } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
@@ -156,7 +156,7 @@ export class Store implements Part {
     try {
       writer.write(result, msg, this.now())
     } catch (err) {
-      if (!isWriteUnavailable(err)) throw err
+      if (!isSqliteError(err)) throw err
       this.writeFailed(err as Error)
       return msg ? { ...msg, stored: false } : null
     }
@@ -206,7 +206,7 @@ export class Store implements Part {
       this.outbox.remove(rowids)
       return true
     } catch (err) {
-      if (!isWriteUnavailable(err)) throw err
+      if (!isSqliteError(err)) throw err
       this.noteError(err as Error)
       return false
     }
@@ -238,7 +238,7 @@ export class Store implements Part {
     try {
       dropped = this.outbox!.enforceCap(this.opts.storage.outbox_max_rows)
     } catch (err) {
-      if (!isWriteUnavailable(err)) throw err
+      if (!isSqliteError(err)) throw err
       this.noteError(err as Error)
       return
     }
