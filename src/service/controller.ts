@@ -390,10 +390,18 @@ export class Controller {
     let detect = prev.detect
     if ((d.model || d.detect) && this.runtime) {
       try {
+        const before = this.runtime.info().input
         await this.runtime.swap(next.model, next.detect)
         model = next.model
         detect = next.detect
         outcome.applied.push(d.model ? `model swapped to ${next.model.path}` : 'detection settings updated')
+        const after = this.runtime.info().input
+        if (after.width !== before.width || after.height !== before.height) {
+          // Cameras scale frames to fit the input size they were started with.
+          outcome.needs_restart.push(
+            `model input ${before.width}x${before.height} -> ${after.width}x${after.height} (cameras keep the old frame size)`,
+          )
+        }
       } catch (err) {
         outcome.errors.push(`model: ${(err as Error).message} (the previous model keeps running)`)
       }

@@ -15,6 +15,7 @@ import { freePort } from '../harness/ports.js'
 import { FIXTURE_MODEL, getJson, startNotifyListener, waitFor } from './daemon-harness.js'
 
 class FakeWorld implements PartFactory {
+  publishers: string[] = []
   hung = false
   lastProgressAt = Date.now()
   swaps: unknown[] = []
@@ -37,10 +38,14 @@ class FakeWorld implements PartFactory {
       }),
     }
   }
-  publisher() {
+  publisher(opts: Parameters<PartFactory['publisher']>[0]) {
     return {
-      start: async () => undefined,
-      stop: async () => undefined,
+      start: async () => {
+        this.publishers.push(`start ${opts.mqtt.url}`)
+      },
+      stop: async () => {
+        this.publishers.push(`stop ${opts.mqtt.url}`)
+      },
       notify: () => undefined,
       status: () => ({
         connected: true,
@@ -216,6 +221,16 @@ t.test('reload: detection settings swap the model session; storage changes need 
   r = await c.reload()
   t.same(r.needs_restart, ['storage.path'])
   t.equal(world.swaps.length, 1, 'no swap when model/detect did not change')
+
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8') + 'mqtt: { url: "mqtt://127.0.0.1:2" }\n')
+  r = await c.reload()
+  t.ok(r.ok)
+  t.same(world.publishers, [
+    'start mqtt://127.0.0.1:1883',
+    'stop mqtt://127.0.0.1:1883',
+    'start mqtt://127.0.0.1:2',
+  ])
+  t.match(r.applied, ['mqtt reconnected with the new settings'])
 
   fs.writeFileSync(file, 'cameras: {}\n')
   r = await c.reload()

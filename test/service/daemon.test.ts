@@ -309,3 +309,75 @@ t.test('daemon: SIGSTOP freezes everything, watchdog pings stop; SIGCONT resumes
   process.kill(daemon.child.pid!, 'SIGTERM')
   t.equal((await daemon.exited).code, 0)
 })
+
+t.test(
+  'daemon: SIGTERM with the broker away exits within stop_timeout; unsent messages stay in the outbox',
+  async (t) => {
+    const dir = tempDir(t)
+    const rtsp = await startRtspServer(t, { mounts: { '/a': 'testsrc' }, width: 320, height: 240, fps: 5 })
+    const broker = await startMosquitto(t)
+    const httpPort = await freePort()
+    const base = `http://127.0.0.1:${httpPort}`
+    const file = path.join(dir, 'config.yaml')
+    writeDaemonConfig(file, {
+      dir,
+      httpPort,
+      brokerUrl: broker.url,
+      cameras: { a: rtsp.url('/a') },
+      stopTimeout: 2,
+    })
+    const received = new Set<string>()
+    const sub = await mqtt.connectAsync(broker.url, { clientId: 'e2e-sub2', reconnectPeriod: 0 })
+    t.teardown(() => sub.endAsync(true))
+    await sub.subscribeAsync('edgewatch/e2e/+/detections', { qos: 1 })
+    sub.on('message', (_topic, payload) =>
+      received.add((JSON.parse(payload.toString()) as { id: string }).id),
+    )
+    const daemon = startProcess(process.execPath, [BIN, 'run', '--config', file], { cwd: REPO })
+    t.teardown(() => daemon.kill('SIGKILL'))
+    await waitFor('messages through the broker', () => received.size >= 5, 90_000)
+    await broker.stop()
+    await waitFor('a backlog', async () => (await getJson(`${base}/api/status`)).outbox.backlog >= 5, 30_000)
+    const t0 = Date.now()
+    process.kill(daemon.child.pid!, 'SIGTERM')
+    const { code } = await daemon.exited
+    const took = Date.now() - t0
+    t.equal(code, 0, daemon.output().slice(-2000))
+    t.ok(took < (2 + 4) * 1000, `exited after ${took} ms (stop_timeout 2 s)`)
+    const db = new Database(path.join(dir, 'edgewatch.db'), { readonly: true })
+    t.teardown(() => db.close())
+    const stored = (
+      db
+        .prepare("SELECT DISTINCT 'e2e/' || camera || '/' || printf('%012d', seq) AS id FROM detections")
+        .all() as {
+        id: string
+      }[]
+    ).map((r) => r.id)
+    const outbox = new Set((db.prepare('SELECT id FROM outbox').all() as { id: string }[]).map((r) => r.id))
+    const published = stored.filter((id) => received.has(id) && !outbox.has(id))
+    t.ok(outbox.size >= 5, `${outbox.size} messages wait in the outbox`)
+    t.equal(
+      stored.length,
+      published.length + outbox.size,
+      `stored ${stored.length} = published ${published.length} + backlog ${outbox.size}`,
+    )
+  },
+)
+
+t.test('daemon: a model file that is not a model exits 78 (EX_CONFIG) with what to do', async (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'config.yaml')
+  writeDaemonConfig(file, {
+    dir,
+    httpPort: await freePort(),
+    brokerUrl: 'mqtt://127.0.0.1:9',
+    cameras: { a: 'rtsp://127.0.0.1:9/a' },
+    model: path.join(REPO, 'test', 'fixtures', 'models', 'corrupt.onnx'),
+  })
+  const daemon = startProcess(process.execPath, [BIN, 'run', '--config', file], { cwd: REPO })
+  t.teardown(() => daemon.kill('SIGKILL'))
+  const { code } = await daemon.exited
+  t.equal(code, 78)
+  t.notMatch(daemon.output(), '"msg":"ready"')
+  t.match(daemon.output(), /"level":"fatal".*edgewatch could not start: .*corrupt\.onnx.*\(what to do: /)
+})
