@@ -257,6 +257,18 @@ install_node_modules() {
   NPM_RAN=1
 }
 
+# onnxruntime-node ships its native binaries for every platform (about 290 MB); an SD
+# card only needs this machine's (linux/<arch>, about 25-45 MB).
+prune_onnxruntime_platforms() {
+  local bin="$ROOT$APP_DIR/node_modules/onnxruntime-node/bin/napi-v6" keep dir before="$CHANGES"
+  [ -d "$bin" ] || return 0
+  keep="linux/$(node -p process.arch)"
+  while IFS= read -r -d '' dir; do
+    [ "${dir#"$bin"/}" = "$keep" ] || act "remove onnxruntime binaries for ${dir#"$bin"/}" -- rm -rf "$dir"
+  done < <(find "$bin" -mindepth 2 -maxdepth 2 -type d -print0 | sort -z)
+  [ "$CHANGES" -ne "$before" ] || unchanged "onnxruntime-node binaries: $keep only"
+}
+
 # Lays the Jetson TensorRT onnxruntime build (if one exists) over the npm one.
 overlay_jetson_onnxruntime() {
   local src="$ROOT$JETSON_ORT_DIR" dest="$ROOT$APP_DIR/node_modules/onnxruntime-node"
@@ -441,6 +453,7 @@ main() {
     ensure_user
     install_app
     install_node_modules
+    prune_onnxruntime_platforms
     overlay_jetson_onnxruntime
     install_cli_link
     install_config

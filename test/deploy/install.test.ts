@@ -195,6 +195,20 @@ t.test('an upgrade replaces app files, drops stale ones and keeps the config', a
   const r2 = await install(['--root', root, '--source', src, '--skip-npm'])
   t.match(r2.stdout, 'do:    remove stale /opt/edgewatch/dist/cli/main2.js')
   t.notOk(fs.existsSync(path.join(app, 'dist/cli/main2.js')))
+
+  // onnxruntime-node's binaries for other platforms are pruned after npm ci.
+  const ortBin = path.join(app, 'node_modules/onnxruntime-node/bin/napi-v6')
+  for (const p of ['darwin/arm64', 'linux/arm64', 'linux/x64', 'win32/x64']) {
+    fs.mkdirSync(path.join(ortBin, p), { recursive: true })
+    fs.writeFileSync(path.join(ortBin, p, 'onnxruntime_binding.node'), p)
+  }
+  const r3 = await install(['--root', root, '--source', src, '--skip-npm'])
+  t.equal(r3.code, 0, r3.stderr)
+  const left = ['darwin', 'linux', 'win32'].flatMap((os) =>
+    fs.readdirSync(path.join(ortBin, os)).map((arch) => `${os}/${arch}`),
+  )
+  t.same(left, [`linux/${process.arch}`], 'only this platform is kept')
+  t.match((await install(['--root', root, '--source', src, '--skip-npm'])).stdout, 'nothing to do')
 })
 
 t.test('--uninstall keeps config and data; --purge removes them', async (t) => {
