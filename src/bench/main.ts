@@ -13,6 +13,7 @@ import type { BenchRunner, BenchSection } from './types.js'
 const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {
   store: () => import('./store.js'),
   ingest: () => import('./ingest.js'),
+  runtime: () => import('./runtime.js'),
 }
 
 function machine(): string {

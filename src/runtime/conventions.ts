@@ -23,9 +23,13 @@ export function inputConvention(format: OutputFormat | undefined): InputConventi
 
 export const DEFAULT_STRIDES = [8, 16, 32] as const
 
-/** The anchors of YOLOv5 P5 / Scaled-YOLOv4-CSP, smallest stride first. */
+/**
+ * Default yolo-raw anchors: those of YOLOv4 / Scaled-YOLOv4-CSP and YOLOv7 (P5), the two
+ * exporters that produce raw per-level heads; smallest stride first. Models trained with
+ * other anchors (auto-anchor, YOLOv5 P5's 10,13,...) must list theirs in the manifest.
+ */
 export const DEFAULT_ANCHORS = [
-  [10, 13, 16, 30, 33, 23],
-  [30, 61, 62, 45, 59, 119],
-  [116, 90, 156, 198, 373, 326],
+  [12, 16, 19, 36, 40, 28],
+  [36, 75, 76, 55, 72, 146],
+  [142, 110, 192, 243, 459, 401],
 ] as const

@@ -197,10 +197,27 @@ t.test('yolo-raw: per-level anchor heads (sigmoid, grid, anchors)', async (t) =>
     t,
     objs!,
     [
-      { label: 'a', score: 0.72, box: [200, 0, 360, 270] },
+      { label: 'a', score: 0.72, box: [185, 0, 375, 300] },
       { label: 'c', score: 0.5 / (1 + Math.exp(-10)), box: [0, 0, 640, 480] },
     ],
     'yolo-raw centred',
+  )
+  // anchors from the manifest/config replace the defaults (here YOLOv5 P5's)
+  const [own] = await detect(t, 'yolo-raw.onnx', [[64, 48, 640, 480]], {
+    anchors: [
+      [10, 13, 16, 30, 33, 23],
+      [30, 61, 62, 45, 59, 119],
+      [116, 90, 156, 198, 373, 326],
+    ],
+  })
+  match(
+    t,
+    own!,
+    [
+      { label: 'a', score: 0.72, box: [200, 0, 360, 270] },
+      { label: 'c', score: 0.5 / (1 + Math.exp(-10)), box: [0, 0, 640, 480] },
+    ],
+    'yolo-raw with manifest anchors',
   )
 })
 

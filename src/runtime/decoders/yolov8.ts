@@ -29,23 +29,25 @@ export function yolov8(): Decoder {
         bestScore = new Float32Array(n)
         bestClass = new Int32Array(n)
       }
-      bestScore.set(data.subarray(base + 4 * n, base + 5 * n))
-      bestClass.fill(0, 0, n)
-      for (let c = 1; c < nc; c++) {
+      // Start every anchor at the threshold with no class: the update below is then
+      // rarely taken (most scores are tiny), which keeps this scan of C*N floats cheap.
+      const min = ctx.minScore
+      bestScore.fill(min, 0, n)
+      bestClass.fill(-1, 0, n)
+      for (let c = 0; c < nc; c++) {
         const r = base + (4 + c) * n
         for (let i = 0; i < n; i++) {
           const v = data[r + i]!
-          if (v > bestScore[i]!) {
+          if (v >= bestScore[i]! && (v > bestScore[i]! || bestClass[i]! < 0)) {
             bestScore[i] = v
             bestClass[i] = c
           }
         }
       }
-      const min = ctx.minScore
       for (let i = 0; i < n; i++) {
-        const score = bestScore[i]!
-        if (score < min) continue
         const c = bestClass[i]!
+        if (c < 0) continue
+        const score = bestScore[i]!
         if (score < ctx.classMin[c]!) continue
         const cx = data[base + i]!
         const cy = data[base + n + i]!
