@@ -239,3 +239,47 @@ t.test('reload: detection settings swap the model session; storage changes need 
   const s = await getJson(`http://127.0.0.1:${port}/api/status`)
   t.same(Object.keys(s.cameras), ['a', 'b'], 'invalid file: cameras as before')
 })
+
+t.test('a blocked event loop sends no pings while blocked and reports unhealthy afterwards', async (t) => {
+  const dir = tempDir(t)
+  const sock = path.join(dir, 'notify.sock')
+  const listener = await startNotifyListener(t, sock)
+  process.env.NOTIFY_SOCKET = sock
+  t.teardown(() => {
+    delete process.env.NOTIFY_SOCKET
+  })
+  const port = await freePort()
+  const file = path.join(dir, 'config.yaml')
+  writeConfig(file, dir, port)
+  const c = new Controller({
+    configPath: file,
+    config: loadConfigFile(file),
+    log: pino({ level: 'silent' }),
+    env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '600000' },
+    parts: new FakeWorld(),
+    healthLimits: { loopLagMs: 1000, loopWindowMs: 5000 },
+  })
+  await c.start()
+  t.teardown(() => c.stop())
+  const pings = () => listener.messages().filter((m) => m.msg === 'WATCHDOG=1')
+  await waitFor('pings', () => pings().length >= 2, 10_000)
+  const monotonic = () => Number(process.hrtime.bigint() / 1000n) / 1e6
+  const blockFrom = monotonic()
+  const until = Date.now() + 2500
+  while (Date.now() < until) {
+    /* the main thread really blocks: no timer, no socket, nothing runs */
+  }
+  const blockTo = monotonic()
+  await new Promise((r) => setTimeout(r, 100))
+  const r = await fetch(`http://127.0.0.1:${port}/healthz`)
+  t.equal(r.status, 503)
+  t.match(((await r.json()) as { reasons: string[] }).reasons, [/event loop was blocked for 2\.\d s/])
+  await new Promise((r) => setTimeout(r, 1000))
+  const during = pings().filter((m) => m.t > blockFrom + 0.05 && m.t < blockTo + 1)
+  t.same(during, [], 'no ping during the block, nor in the second after it (lag still in the window)')
+  await waitFor(
+    'pings resume once the block leaves the window',
+    () => pings().some((m) => m.t > blockTo + 5),
+    15_000,
+  )
+})

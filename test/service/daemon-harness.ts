@@ -16,6 +16,8 @@ interface Teardown {
 export interface NotifyMessage {
   pid: number | null
   msg: string
+  /** Arrival time, CLOCK_MONOTONIC seconds (compare with process.hrtime.bigint()). */
+  t: number
   /** Index in arrival order. */
   i: number
 }
@@ -35,7 +37,7 @@ export async function startNotifyListener(
         .output()
         .split('\n')
         .filter((l) => l.startsWith('{"pid"'))
-        .map((l, i) => ({ ...(JSON.parse(l) as { pid: number | null; msg: string }), i })),
+        .map((l, i) => ({ ...(JSON.parse(l) as { pid: number | null; msg: string; t: number }), i })),
   }
 }
 

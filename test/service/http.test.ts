@@ -298,7 +298,12 @@ t.test('http server: routes, status codes, loopback-only reload', async (t) => {
   t.equal((await fetch(`${base}/cameras/nope/latest.jpg`)).status, 404)
   t.equal((await fetch(`${base}/nothing`)).status, 404)
   r = await fetch(`${base}/`)
-  t.match(await r.text(), '<title>edgewatch</title>')
+  const page = await r.text()
+  t.match(page, '<title>edgewatch</title>')
+  // The page's script at least compiles (no build step checks it otherwise).
+  const script = /<script>([\s\S]*)<\/script>/.exec(page)![1]!
+  t.doesNotThrow(() => new Function(script), 'status page script parses')
+  t.match(script, "fetch('/api/status')")
   t.equal((await fetch(`${base}/api/reload`)).status, 405)
   t.equal((await fetch(`${base}/api/reload`, { method: 'POST' })).status, 200)
   t.equal((await fetch(`${base}/api/reload`, { method: 'POST' })).status, 422)

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """A stand-in for systemd's notify socket: an AF_UNIX datagram socket with SO_PASSCRED,
-printing one JSON line per datagram with the sender's pid from SCM_CREDENTIALS."""
+printing one JSON line per datagram with the sender's pid from SCM_CREDENTIALS and the
+arrival time on CLOCK_MONOTONIC (seconds; the clock of Node's process.hrtime)."""
 import json
 import os
 import socket
 import struct
 import sys
+import time
 
 path = sys.argv[1]
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -19,4 +21,5 @@ while True:
     for level, kind, payload in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
             pid, _uid, _gid = struct.unpack("3i", payload[:creds_size])
-    print(json.dumps({"pid": pid, "msg": data.decode("utf-8", "replace")}), flush=True)
+    msg = data.decode("utf-8", "replace")
+    print(json.dumps({"pid": pid, "msg": msg, "t": time.monotonic()}), flush=True)
