@@ -62,6 +62,7 @@ export class Camera {
   private scaleTo: { width: number; height: number } | null = null
   private heldTimer: NodeJS.Timeout | null = null
   private restartTimer: NodeJS.Timeout | null = null
+  private restartAt: number | null = null
   private pollTimer: NodeJS.Timeout | null = null
   private watchdog: NodeJS.Timeout | null = null
   private readonly backoff: Backoff
@@ -127,6 +128,8 @@ export class Camera {
       restarts: this.restarts,
       last_frame_age: this.lastFrameAt === null ? null : Math.max(0, (now - this.lastFrameAt) / 1000),
       source: this.source ? { ...this.source } : null,
+      next_retry_s:
+        this.restartAt !== null && this.restartTimer ? Math.max(0, (this.restartAt - now) / 1000) : null,
     }
   }
 
@@ -364,6 +367,7 @@ export class Camera {
       `camera ${fault.permanent ? 'failed' : 'down'}: ${this.lastError}`,
     )
     this.setState(fault.permanent ? 'failed' : 'backoff', this.lastError)
+    this.restartAt = this.now() + delay
     this.restartTimer = setTimeout(() => this.restartNow(), delay)
     if (fault.unreachable && this.spec?.kind === 'rtsp') this.pollUntilReachable()
   }

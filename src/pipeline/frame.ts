@@ -35,4 +35,6 @@ export interface CameraStatus {
   /** Seconds since the last frame, null before the first. */
   last_frame_age: number | null
   source: { width: number; height: number } | null
+  /** Seconds until the next start attempt while in backoff/failed; null otherwise. (Added by ingest; optional.) */
+  next_retry_s?: number | null
 }

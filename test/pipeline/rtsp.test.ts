@@ -46,10 +46,14 @@ t.test('two cameras stream side by side; the server dies and returns', async (t)
   // Kill camera a's server outright; b must not notice.
   const bBefore = r.framesOf('b').length
   await a.stop('SIGKILL')
-  await until('camera a leaves streaming', () => r.manager.status().a!.state !== 'streaming', 30_000)
+  await until('camera a in backoff', () => r.manager.status().a!.state === 'backoff', 30_000)
   const down = r.manager.status().a!
   t.match(down, { state: 'backoff', last_error: /connection to the camera lost|cannot connect|stalled|EOS/ })
   t.ok(down.restarts >= 1, 'restart counted')
+  t.ok(
+    down.next_retry_s! > 0 && down.next_retry_s! <= 2.4,
+    `backoff says when it retries (${down.next_retry_s} s)`,
+  )
   await new Promise((res) => setTimeout(res, 4000))
   t.ok(r.framesOf('b').length > bBefore + 5, 'camera b kept streaming while a was down')
   const bGap = maxGap(
