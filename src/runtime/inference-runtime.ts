@@ -72,6 +72,7 @@ export class InferenceRuntime implements Part {
     this.client = client
     this.engineInfo = info
     this.lastDoneAt = this.now()
+    this.pump() // frames submitted while the model was loading
   }
 
   private async load(
