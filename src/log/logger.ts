@@ -24,18 +24,21 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
     // Known secret fields are censored by key, free text by the redactor below.
     redact: { paths: ['password', '*.password', 'mqtt.password', 'url', '*.url'], censor: redactUrlField },
-    hooks: clean
+    // pino rejects `hooks: undefined`, so the key is only present with a redactor.
+    ...(clean
       ? {
-          logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-            method.apply(
-              this,
-              args.map((a) =>
-                typeof a === 'string' ? clean(a) : a instanceof Error ? cleanError(a, clean) : a,
-              ),
-            )
+          hooks: {
+            logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
+              method.apply(
+                this,
+                args.map((a) =>
+                  typeof a === 'string' ? clean(a) : a instanceof Error ? cleanError(a, clean) : a,
+                ),
+              )
+            },
           },
         }
-      : undefined,
+      : {}),
     serializers: clean
       ? { err: (e: Error) => serializeError(e, clean) }
       : { err: (e: Error) => serializeError(e) },

@@ -12,6 +12,7 @@ import type { DecoderChoice } from './decoders.js'
 import { classifyGstError, StderrScanner, type CameraFault } from './errors.js'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { FpsMeter } from './rate.js'
+import { parseSegmentEvent, streamTimeSeconds, type Segment } from './segment.js'
 import { signalGroup, spawnGst, stopGst, type SpawnedGst } from './child.js'
 
 export interface CameraOptions {
@@ -58,6 +59,8 @@ export class Camera {
   private sourceLinesAtCaps = 0
   private waitSourceUntil = 0
   private held: Frame | null = null
+  /** The child's current time segment: maps buffer PTS to stream time (segment.ts). */
+  private segment: Segment | null = null
   /** Exact scaled size, once a source size is known (see describe.ts). */
   private scaleTo: { width: number; height: number } | null = null
   private heldTimer: NodeJS.Timeout | null = null
@@ -138,6 +141,7 @@ export class Camera {
     this.restartTimer = null
     this.fault = null
     this.scaled = null
+    this.segment = null
     this.sourceLines = this.sourceLinesAtCaps = 0
     this.spawnedAt = this.now()
     this.streamingSince = null
@@ -179,6 +183,11 @@ export class Camera {
 
   private onPacket(p: GdpPacket): void {
     if (p.kind === 'caps') return this.onCaps(p.caps)
+    if (p.kind === 'event') {
+      const seg = parseSegmentEvent(p.text)
+      if (seg) this.segment = seg
+      return
+    }
     if (p.kind !== 'buffer' || this.scaled === null) return
     const { width, height } = this.scaled
     let data = p.data
@@ -196,7 +205,7 @@ export class Camera {
     const frame: Frame = {
       camera: this.opts.name,
       seq: 0,
-      pts: p.pts === null ? null : Number(p.pts) / 1e9,
+      pts: p.pts === null ? null : streamTimeSeconds(p.pts, this.segment),
       ts: now,
       width,
       height,
