@@ -20,6 +20,7 @@ CLIP="$PWD/models/clip/shapes-clip.mp4"
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 pids=()
+# shellcheck disable=SC2317 # called through the trap
 cleanup() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -58,6 +59,17 @@ echo "edgewatch demo: camera rtsp://127.0.0.1:$RTSP_PORT/shapes, broker $MQTT_UR
 echo "  watch detections:  mosquitto_sub -L '${MQTT_URL}/edgewatch/demo/#' -v"
 echo "  status page:       http://127.0.0.1:$HTTP_PORT/"
 echo "  stop:              Ctrl-C"
-node bin/edgewatch.js run --config "$STATE/config.yaml" --log-format pretty &
+echo "  daemon log:        $STATE/edgewatch.log"
+node bin/edgewatch.js run --config "$STATE/config.yaml" --log-format pretty > "$STATE/edgewatch.log" 2>&1 &
+daemon="$!"
+pids+=("$daemon")
+node scripts/lib/demo-status.mjs "http://127.0.0.1:$HTTP_PORT" &
 pids+=("$!")
-wait "${pids[-1]}"
+# The daemon ending (e.g. a bad model) ends the demo; its last log lines say why.
+status=0
+wait "$daemon" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "edgewatch exited with status $status; last log lines:" >&2
+  tail -n 20 "$STATE/edgewatch.log" >&2
+fi
+exit "$status"
