@@ -38,7 +38,9 @@ export function yolov8(): Decoder {
         const r = base + (4 + c) * n
         for (let i = 0; i < n; i++) {
           const v = data[r + i]!
-          if (v >= bestScore[i]! && (v > bestScore[i]! || bestClass[i]! < 0)) {
+          // `v < min` first: a register compare that settles almost every element.
+          if (v < min) continue
+          if (v > bestScore[i]! || (v === bestScore[i]! && bestClass[i]! < 0)) {
             bestScore[i] = v
             bestClass[i] = c
           }
