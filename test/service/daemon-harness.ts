@@ -89,7 +89,7 @@ export function writeDaemonConfig(file: string, c: DaemonConfig): void {
     'cameras:',
     ...Object.entries(c.cameras).map(([n, url]) => `  ${n}: { url: "${url}" }`),
     `storage: { path: ${path.join(c.dir, 'edgewatch.db')} }`,
-    `mqtt: { url: "${c.brokerUrl}" }`,
+    `mqtt: { url: "${c.brokerUrl}", stats_interval: 1 }`,
     `http: { listen: "127.0.0.1:${c.httpPort}" }`,
     `service: { stop_timeout: ${c.stopTimeout ?? 5} }`,
     'log: { level: debug }',

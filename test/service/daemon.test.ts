@@ -54,8 +54,14 @@ t.test('daemon: notify order, HTTP, live reload, SIGTERM without loss', async (t
   const received = new Map<string, Received>()
   const sub = await mqtt.connectAsync(broker.url, { clientId: 'e2e-sub', reconnectPeriod: 200 })
   t.teardown(() => sub.endAsync(true))
-  await sub.subscribeAsync('edgewatch/e2e/+/detections', { qos: 1 })
-  sub.on('message', (_topic, payload) => {
+  await sub.subscribeAsync(['edgewatch/e2e/+/detections', 'edgewatch/e2e/stats'], { qos: 1 })
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, checked with t.match
+  let stats: any = null
+  sub.on('message', (topic, payload) => {
+    if (topic === 'edgewatch/e2e/stats') {
+      stats = JSON.parse(payload.toString())
+      return
+    }
     const m = JSON.parse(payload.toString()) as Received
     received.set(m.id, { id: m.id, camera: m.camera, seq: m.seq, pts: m.pts, ts: m.ts })
   })
@@ -74,6 +80,30 @@ t.test('daemon: notify order, HTTP, live reload, SIGTERM without loss', async (t
   })
   await waitFor('two watchdog pings', () => msgs().filter((m) => m.msg === 'WATCHDOG=1').length >= 2, 15_000)
   t.ok(find(/^STATUS=\d+\/1 cameras streaming, [\d.]+ fps, EP cpu, backlog \d+/), 'STATUS= summary line')
+
+  await t.test('MQTT stats message from the controller', async (t) => {
+    const st = await waitFor(
+      'stats with camera a streaming',
+      () => (stats?.cameras?.a?.state === 'streaming' ? stats : null),
+      30_000,
+    )
+    t.match(st, {
+      device: 'e2e',
+      uptime_s: Number,
+      provider: 'cpu',
+      inference_ms: { p50: Number, p99: Number },
+      outbox_backlog: Number,
+      cameras: {
+        a: {
+          fps_in: Number,
+          fps_processed: Number,
+          frames: { received: Number, processed: Number, dropped: Number },
+          restarts: 0,
+          last_error: null,
+        },
+      },
+    })
+  })
 
   await t.test('HTTP: healthz, metrics, status, latest.jpg', async (t) => {
     const h = await fetch(`${base}/healthz`)
