@@ -219,6 +219,13 @@ export class Controller {
     this.statusTimer = null
     const deadline = Date.now() + this.config.service.stop_timeout * 1000
     this.log.info({ stop_timeout_s: this.config.service.stop_timeout }, 'stopping')
+    // Let a reload in progress finish applying (bounded: a model swap can take long).
+    let capTimer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.reloadChain,
+      new Promise((r) => (capTimer = setTimeout(r, Math.min(5_000, this.config.service.stop_timeout * 500)))),
+    ])
+    clearTimeout(capTimer)
     await this.quietly('http', () => this.http?.stop())
     this.http = null
     await this.quietly('cameras', () => this.cameras?.stop())
@@ -376,9 +383,12 @@ export class Controller {
       this.log.error({ err }, 'reload failed')
       return { ...outcome, ok: false, errors: [...outcome.errors, (err as Error).message] }
     } finally {
-      if (this.state === 'reloading') this.state = 'running'
-      this.notifier.ready()
-      this.refreshStatusLine()
+      // A stop that came in meanwhile owns the state; READY after STOPPING would be wrong.
+      if (this.state === 'reloading') {
+        this.state = 'running'
+        this.notifier.ready()
+        this.refreshStatusLine()
+      }
     }
   }
 

@@ -283,3 +283,39 @@ t.test('a blocked event loop sends no pings while blocked and reports unhealthy 
     15_000,
   )
 })
+
+t.test('a stop during a reload waits for it and sends no READY after STOPPING', async (t) => {
+  const dir = tempDir(t)
+  const port = await freePort()
+  const file = path.join(dir, 'config.yaml')
+  writeConfig(file, dir, port)
+  const world = new FakeWorld()
+  const sent: string[] = []
+  const c = new Controller({
+    configPath: file,
+    config: loadConfigFile(file),
+    log: pino({ level: 'silent' }),
+    env: { NOTIFY_SOCKET: '/nonexistent' },
+    notifyTransport: (s) => sent.push(s.split('\n')[0]!),
+    parts: {
+      ...world,
+      store: () => world.store(),
+      publisher: (o) => world.publisher(o),
+      cameras: (o) => world.cameras(o),
+      runtime: () => ({
+        ...world.runtime(),
+        swap: (m: unknown, d: unknown) =>
+          new Promise<void>((r) => setTimeout(() => r(void world.swaps.push({ m, d })), 500)),
+      }),
+    },
+  })
+  await c.start()
+  writeConfig(file, dir, port, 'detect: { score: 0.7 }')
+  const reload = c.reload()
+  await new Promise((r) => setTimeout(r, 100))
+  await c.stop()
+  t.ok((await reload).ok)
+  t.equal(world.swaps.length, 1, 'the swap finished before the parts stopped')
+  const kinds = sent.map((s) => s.split('=')[0]).filter((k) => k !== 'STATUS')
+  t.same(kinds, ['READY', 'RELOADING', 'STOPPING'])
+})
