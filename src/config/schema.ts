@@ -70,26 +70,45 @@ export const TensorRtSchema = z
   })
   .describe('TensorRT execution-provider options (Jetson build only)')
 
+// No defaults here on purpose: a key left out comes from the output format's convention
+// (e.g. YOLOX is BGR, unscaled, top-left), so `input: {width: 640, height: 640}` in a
+// config does not silently switch a YOLOX model to RGB.
 export const ManifestInputSchema = z
   .strictObject({
-    width: z.number().int().positive().describe('Model input width (pixels)'),
-    height: z.number().int().positive().describe('Model input height (pixels)'),
-    color: z.enum(['rgb', 'bgr']).default('rgb').describe('Channel order the model expects'),
+    width: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Model input width (pixels; default: from the model)'),
+    height: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Model input height (pixels; default: from the model)'),
+    color: z
+      .enum(['rgb', 'bgr'])
+      .optional()
+      .describe('Channel order the model expects (default: per format)'),
     scale: z
       .number()
       .positive()
-      .default(1 / 255)
-      .describe('pixel value v becomes (v*scale - mean)/std'),
-    mean: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]).describe('Per-channel mean'),
+      .optional()
+      .describe('Pixel value v becomes (v*scale - mean)/std (default: per format)'),
+    mean: z
+      .tuple([z.number(), z.number(), z.number()])
+      .optional()
+      .describe('Per-channel mean (default 0,0,0)'),
     std: z
       .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
-      .default([1, 1, 1])
-      .describe('Per-channel standard deviation'),
+      .optional()
+      .describe('Per-channel standard deviation (default 1,1,1)'),
     letterbox: z
       .enum(['center', 'topleft'])
-      .default('center')
-      .describe('Where the scaled frame sits in the input'),
-    pad: z.number().int().min(0).max(255).default(114).describe('Value of the letterbox border'),
+      .optional()
+      .describe('Where the scaled frame sits in the input (default: per format)'),
+    pad: z.number().int().min(0).max(255).optional().describe('Value of the letterbox border (default 114)'),
   })
   .describe('Model input and preprocessing (manifest key; overrides the manifest)')
 

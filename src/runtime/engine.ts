@@ -286,30 +286,12 @@ export class DetectorEngine {
 export function overridesOf(model: ModelSettings): ManifestOverrides {
   return {
     format: model.format,
-    input: model.input ? withoutGenericDefaults(model.input) : undefined,
+    input: model.input ? stripUndefined(model.input) : undefined,
     strides: model.strides,
     anchors: model.anchors,
     labels: model.labels,
     labels_file: model.labels_file,
   }
-}
-
-// The config schema fills input keys with generic defaults (rgb, 1/255, centre, 114), so
-// a config `input:` giving only width/height would silently turn a YOLOX manifest's bgr
-// into rgb. Keys equal to those defaults therefore do not override the manifest.
-const GENERIC: Record<string, unknown> = { color: 'rgb', scale: 1 / 255, letterbox: 'center', pad: 114 }
-function withoutGenericDefaults(input: NonNullable<ModelSettings['input']>): ManifestOverrides['input'] {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(input)) {
-    if (GENERIC[k] === v) continue
-    if (
-      (k === 'mean' && (v as number[]).every((x) => x === 0)) ||
-      (k === 'std' && (v as number[]).every((x) => x === 1))
-    )
-      continue
-    out[k] = v
-  }
-  return out
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

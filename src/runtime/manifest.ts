@@ -18,23 +18,8 @@ export interface ManifestOverrides {
   labels_file?: string | undefined
 }
 
-// The file is parsed without the schema's input defaults, so that keys left out fall
-// back to the format's convention (conventions.ts) instead of the generic defaults.
-const FileSchema = z.strictObject({
-  ...manifestShape,
-  input: z
-    .strictObject({
-      width: z.number().int().positive().optional(),
-      height: z.number().int().positive().optional(),
-      color: z.enum(['rgb', 'bgr']).optional(),
-      scale: z.number().positive().optional(),
-      mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
-      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
-      letterbox: z.enum(['center', 'topleft']).optional(),
-      pad: z.number().int().min(0).max(255).optional(),
-    })
-    .optional(),
-})
+// Keys left out of `input` fall back to the format's convention (conventions.ts).
+const FileSchema = z.strictObject(manifestShape)
 
 export type ManifestFile = z.infer<typeof FileSchema>
 
