@@ -7,6 +7,7 @@ import path from 'node:path'
 import mqtt from 'mqtt'
 import jpeg from 'jpeg-js'
 import Database from 'better-sqlite3'
+import { chromium } from 'playwright-core'
 import { BIN, REPO, runCli } from '../harness/cli.js'
 import { startProcess } from '../harness/process.js'
 import { tempDir } from '../harness/tmp.js'
@@ -157,6 +158,33 @@ t.test('daemon: notify order, HTTP, live reload, SIGTERM without loss', async (t
     t.ok(near(px(r.x2, lowY)), `right edge ${px(r.x2, lowY).join(',')}`)
     t.notOk(near(px(midX, lowY)), 'inside the box is not the box colour')
   })
+
+  const CHROMIUM = '/usr/bin/chromium'
+  await t.test(
+    'status page in a real browser: camera card with its live frame and detections',
+    { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` },
+    async (t) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+      t.teardown(() => browser.close())
+      const page = await browser.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      await page.goto(`${base}/`)
+      // A string: evaluated in the page (this project's TypeScript has no DOM types).
+      await page.waitForFunction(
+        "(() => { const img = document.querySelector('section.cam img'); return img !== null && img.complete && img.naturalWidth > 0 })()",
+        undefined,
+        { timeout: 30_000 },
+      )
+      t.equal(await page.textContent('section.cam h2'), 'a')
+      t.equal(await page.textContent('#health'), 'ok')
+      t.equal(await page.textContent('#ep'), 'cpu')
+      const card = (await page.textContent('section.cam')) ?? ''
+      t.match(card, 'streaming')
+      t.match(card, /car 0\.72 \[\d+, \d+, \d+, \d+\]/, 'latest detections listed')
+      t.same(errors, [], 'no script errors')
+    },
+  )
 
   let marker = ready.i
   const waitReload = async (what: string) => {
