@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 check_node
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+# Debian ships Chromium as a .deb (the status-page test drives it); Ubuntu only as a snap.
+ensure_packages chromium || echo "edgewatch: no chromium package here; the status-page browser test will be skipped" >&2
 ensure_node_modules
 ensure_build
 

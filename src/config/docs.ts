@@ -31,7 +31,7 @@ export function configJsonSchema(): JsonSchema {
 function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ')
   if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ')
-  if (s.const !== undefined) return `\`${String(s.const)}\``
+  if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``
   if (s.type === 'array') {
     if (s.prefixItems) return `[${s.prefixItems.map(typeOf).join(', ')}]`
     const items = Array.isArray(s.items) ? s.items[0] : s.items

@@ -272,7 +272,7 @@ function keyPathAt(node: YamlNode | null | undefined, offset: number, at: string
     const name = isScalar(key) ? String(key.value) : '?'
     if (key?.range && key.range[0] === offset) return [...at, name].join('.')
     const val = pair.value as YamlNode | null
-    if (val?.range && offset >= val.range[0] && offset <= val.range[2])
+    if (val?.range && offset >= val.range[0] && offset < val.range[2])
       return keyPathAt(val, offset, [...at, name])
   }
   return at.join('.')

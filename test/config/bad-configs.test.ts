@@ -27,6 +27,7 @@ const cases: Record<string, string[]> = {
   'negative-fps.yaml': ['detect.max_fps: must be > 0', 'cameras.gate.max_fps: must be > 0'],
   'unknown-provider.yaml': ['model.providers.1: expected one of "tensorrt", "cuda", "cpu", got "openvino"'],
   'duplicate-names.yaml': ['cameras.gate: duplicate key (line 4'],
+  'duplicate-section.yaml': ['cameras: duplicate key (line 4, column 1)'],
   'duplicate-names-case.yaml': ['cameras.Gate: duplicate camera name (same as "gate" ignoring case)'],
   'yaml-syntax.yaml': ['YAML syntax error at line 4'],
   'empty.yaml': ['file is empty'],
