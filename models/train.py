@@ -174,6 +174,9 @@ def train(args) -> dict:
     seed_all(args.seed)
     imgs, labels = data.load(args.data)
     model = Detector(csp=(args.arch == "csp"))
+    if args.init:
+        # warm start (second phase of a two-phase schedule): weights + BN statistics
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["state_dict"])
     info = {"arch": args.arch, "params": count_params(model), "macs": count_macs(model, 416)}
     print(f"[train] {args.arch}: params={info['params']} MACs@416={info['macs']} frames={len(imgs)} "
           f"steps={args.steps} batch={args.batch} crop={args.crop}", flush=True)
@@ -185,12 +188,13 @@ def train(args) -> dict:
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.99))
     ema = EMA(model)
-    warm = min(300, max(args.steps // 10, 1))
+    warm = args.warmup if args.warmup >= 0 else min(300, max(args.steps // 10, 1))
     hist = []
     t0 = time.time()
     run = None
     model.train()
-    for step in range(1, args.steps + 1):
+    last = min(args.steps, args.stop_at or args.steps)
+    for step in range(1, last + 1):
         # linear warm-up then cosine decay to 5 %
         if step <= warm:
             lr = args.lr * step / warm
@@ -214,14 +218,14 @@ def train(args) -> dict:
         if args.ckpt_every and step % args.ckpt_every == 0 and step < args.steps:
             # intermediate EMA snapshot, so a long run can be inspected while it trains
             torch.save({"arch": args.arch, "state_dict": ema.shadow, "info": {"step": step}}, args.out + ".partial")
-        if step % args.log_every == 0 or step == 1 or step == args.steps:
+        if step % args.log_every == 0 or step == 1 or step == last:
             el = time.time() - t0
             rec = {"step": step, "loss": round(lv, 4), "loss_avg": round(run, 4), "lr": round(lr, 6), "elapsed_s": round(el, 1), **{k: round(v, 4) for k, v in parts.items()}}
             hist.append(rec)
             eta = el / step * (args.steps - step)
             print(f"[train] {args.arch} step {step}/{args.steps} loss {lv:.3f} (avg {run:.3f}) box {parts['box']:.3f} "
                   f"obj {parts['obj']:.3f} cls {parts['cls']:.3f} lr {lr:.5f} {el:.0f}s eta {eta:.0f}s", flush=True)
-    info.update({"steps": args.steps, "batch": args.batch, "crop": args.crop, "seed": args.seed, "lr": args.lr,
+    info.update({"steps": args.steps, "stopped_at": last, "init": args.init, "warmup": warm, "batch": args.batch, "crop": args.crop, "seed": args.seed, "lr": args.lr,
                  "train_frames": len(imgs), "train_seconds": round(time.time() - t0, 1), "history": hist})
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.save({"arch": args.arch, "state_dict": ema.shadow, "info": info}, args.out)
@@ -253,6 +257,11 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-every", type=int, default=500)
+    # stop early but keep the --steps schedule: the saved EMA equals the run's
+    # intermediate snapshot at that step (used when a CPU budget runs out)
+    ap.add_argument("--stop-at", type=int, default=0)
+    ap.add_argument("--init", help="start from this checkpoint's weights (phase 2)")
+    ap.add_argument("--warmup", type=int, default=-1, help="warm-up steps (default: 10 %% of steps, <= 300)")
     train(ap.parse_args(argv))
 
 
