@@ -138,14 +138,17 @@ export class Publisher implements Part {
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.flushAcks()
     if (client.connected) {
-      await Promise.race([
+      await within(
         client
           .publishAsync(statusTopic(this.prefix, this.opts.deviceId), 'offline', { qos: 1, retain: true })
           .catch(() => undefined),
-        sleep(Math.max(200, Math.min(2000, deadline - Date.now()))),
-      ])
+        Math.max(200, Math.min(2000, deadline - Date.now())),
+      )
     }
-    await Promise.race([client.endAsync(false).catch(() => undefined), sleep(1000)])
+    await within(
+      client.endAsync(false).catch(() => undefined),
+      1000,
+    )
     if (!client.disconnected) await client.endAsync(true).catch(() => undefined)
     this.flushAcks()
     this.client = null
@@ -268,6 +271,13 @@ export class Publisher implements Part {
     const rowids = [...this.acked]
     if (this.opts.store.acknowledge(rowids)) this.acked.clear()
   }
+}
+
+/** Waits for `p` at most `ms`; the timer is cleared so it never holds the process open. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 function sleep(ms: number): Promise<void> {
