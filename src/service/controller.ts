@@ -54,6 +54,8 @@ interface CameraCounters {
   processed: number
   fps: FpsMeter
   latest: { frame_seq: number; ts: number; objects: InferenceResult['objects'] } | null
+  /** Capture (frame ts) to result, ms, smoothed over the last few results. */
+  latencyMs: number | null
 }
 
 export class Controller {
@@ -299,7 +301,7 @@ export class Controller {
   private countersFor(camera: string): CameraCounters {
     let c = this.counters.get(camera)
     if (!c) {
-      c = { submitted: 0, processed: 0, fps: new FpsMeter(), latest: null }
+      c = { submitted: 0, processed: 0, fps: new FpsMeter(), latest: null, latencyMs: null }
       this.counters.set(camera, c)
     }
     return c
@@ -316,8 +318,11 @@ export class Controller {
 
   private onResult(r: InferenceResult): void {
     const c = this.countersFor(r.camera)
+    const now = Date.now()
     c.processed++
-    c.fps.tick(Date.now())
+    c.fps.tick(now)
+    const latency = now - r.ts
+    c.latencyMs = c.latencyMs === null ? latency : c.latencyMs + 0.2 * (latency - c.latencyMs)
     if (r.objects.length > 0 || c.latest === null || c.latest.objects.length > 0) {
       c.latest = { frame_seq: r.frameSeq, ts: r.ts, objects: r.objects }
     }
@@ -520,13 +525,20 @@ export class Controller {
     const now = Date.now()
     const counters: Record<
       string,
-      { submitted: number; processed: number; fps: number; latest: CameraCounters['latest'] }
+      {
+        submitted: number
+        processed: number
+        fps: number
+        latency_ms: number | null
+        latest: CameraCounters['latest']
+      }
     > = {}
     for (const [name, c] of this.counters) {
       counters[name] = {
         submitted: c.submitted,
         processed: c.processed,
         fps: c.fps.rate(now),
+        latency_ms: c.latencyMs,
         latest: c.latest,
       }
     }

@@ -22,6 +22,7 @@ export interface DaemonStatus {
       submitted: number
       processed: number
       fps: number
+      latency_ms: number | null
       latest: { frame_seq: number; ts: number; objects: DetectedObject[] } | null
     }
   >
@@ -38,6 +39,8 @@ export interface CameraView {
   frames: { received: number; processed: number; dropped: number }
   /** Processed frames per second. */
   fps: number
+  /** Capture to result (stored and handed to MQTT), ms, smoothed. */
+  latency_ms: number | null
   fps_in: number
   restarts: number
   last_error: string | null
@@ -62,6 +65,8 @@ export function cameraViews(s: DaemonStatus): Record<string, CameraView> {
       state: cam.state,
       frames: { received: cam.frames.received, processed, dropped: cam.frames.dropped + replaced },
       fps: c?.fps ?? 0,
+      latency_ms:
+        c?.latency_ms === null || c?.latency_ms === undefined ? null : Math.round(c.latency_ms * 10) / 10,
       fps_in: cam.fps_in,
       restarts: cam.restarts,
       last_error: cam.last_error === null ? null : s.redact(cam.last_error),

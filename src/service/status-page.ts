@@ -49,7 +49,7 @@ function card(name) {
   img.alt = 'latest processed frame of ' + name
   const dl = document.createElement('dl')
   const fields = {}
-  for (const [key, label] of [['state', 'state'], ['fps', 'fps in / processed'], ['frames', 'frames recv / proc / dropped'],
+  for (const [key, label] of [['state', 'state'], ['fps', 'fps in / processed'], ['latency', 'capture → result'], ['frames', 'frames recv / proc / dropped'],
     ['restarts', 'restarts'], ['error', 'last error']]) {
     const dt = document.createElement('dt'); dt.textContent = label
     const dd = document.createElement('dd'); fields[key] = dd
@@ -84,6 +84,7 @@ async function refresh() {
       text(c.fields.state, cam.state)
       c.fields.state.className = cam.state === 'streaming' ? 'ok' : 'bad'
       text(c.fields.fps, cam.fps_in.toFixed(1) + ' / ' + cam.fps.toFixed(1))
+      text(c.fields.latency, cam.latency_ms === null ? null : cam.latency_ms.toFixed(0) + ' ms')
       text(c.fields.frames, cam.frames.received + ' / ' + cam.frames.processed + ' / ' + cam.frames.dropped)
       text(c.fields.restarts, cam.restarts)
       text(c.fields.error, cam.last_error)

@@ -91,7 +91,7 @@ function daemonStatus(): DaemonStatus {
         source: null,
       },
     },
-    counters: { gate: { submitted: 10, processed: 8, fps: 4.5, latest: null } },
+    counters: { gate: { submitted: 10, processed: 8, fps: 4.5, latency_ms: 42.5, latest: null } },
     store: {
       detections_written: 5,
       messages_written: 8,

@@ -10,6 +10,8 @@ interface CameraRow {
   frames: { received: number; processed: number; dropped: number }
   fps: number
   fps_in: number
+  /** Absent from daemons older than this CLI. */
+  latency_ms?: number | null
   restarts: number
   last_error: string | null
 }
@@ -66,6 +68,7 @@ export function formatStatus(s: StatusJson): string {
     c.state,
     c.fps_in.toFixed(1),
     c.fps.toFixed(1),
+    c.latency_ms == null ? '-' : `${Math.round(c.latency_ms)} ms`,
     String(c.frames.received),
     String(c.frames.processed),
     String(c.frames.dropped),
@@ -76,7 +79,18 @@ export function formatStatus(s: StatusJson): string {
     out.join('\n') +
     '\n' +
     table(
-      ['CAMERA', 'STATE', 'FPS IN', 'FPS', 'RECEIVED', 'PROCESSED', 'DROPPED', 'RESTARTS', 'LAST ERROR'],
+      [
+        'CAMERA',
+        'STATE',
+        'FPS IN',
+        'FPS',
+        'LATENCY',
+        'RECEIVED',
+        'PROCESSED',
+        'DROPPED',
+        'RESTARTS',
+        'LAST ERROR',
+      ],
       rows,
     )
   )
