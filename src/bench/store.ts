@@ -4,14 +4,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import net from 'node:net'
-import { spawn } from 'node:child_process'
 import { pino } from 'pino'
 import { MqttSchema, StorageSchema } from '../config/schema.js'
 import type { InferenceResult } from '../runtime/types.js'
 import { Store } from '../store/store.js'
 import { Publisher } from '../mqtt/publisher.js'
 import { median, percentile, type BenchRunner } from './types.js'
+import { startMosquitto } from './services.js'
 
 const OBJECTS_PER_FRAME = 5
 const CAMERAS = ['cam1', 'cam2', 'cam3', 'cam4']
@@ -32,29 +31,6 @@ function result(n: number): InferenceResult {
       box: [412 + i, 230, 520, 498] as [number, number, number, number],
     })),
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), r(true)))
-      s.on('error', () => r(false))
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`mosquitto did not listen on ${port}`)
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
@@ -151,22 +127,15 @@ async function storeAndPublish(dir: string, url: string, frames: number): Promis
 
 export const run: BenchRunner = async ({ quick, log }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewatch-bench-store-'))
-  const port = await freePort()
-  fs.writeFileSync(
-    path.join(dir, 'mosquitto.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
-  )
-  const exe = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => fs.existsSync(p)) ?? 'mosquitto'
-  const broker = spawn(exe, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' })
+  const broker = await startMosquitto(dir)
   try {
-    await waitPort(port)
     const runs = quick ? 1 : 5
     const frames = quick ? 4000 : 20_000
     const pub: RunResult[] = []
     const only: RunResult[] = []
     const full: RunResult[] = []
     for (let i = 0; i < runs; i++) {
-      pub.push(await storeAndPublish(dir, `mqtt://127.0.0.1:${port}`, frames))
+      pub.push(await storeAndPublish(dir, broker.url, frames))
       only.push(await storeOnly(dir, frames, 'normal'))
       // fsync per commit: fewer frames, same per-commit figure.
       full.push(await storeOnly(dir, Math.ceil(frames / 10), 'full'))
@@ -246,7 +215,7 @@ export const run: BenchRunner = async ({ quick, log }) => {
       ],
     }
   } finally {
-    broker.kill('SIGTERM')
+    await broker.stop()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }

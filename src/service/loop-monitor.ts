@@ -8,6 +8,8 @@ export interface LoopMonitorOptions {
   tickMs?: number
   /** How long tick history is kept (ms). */
   windowMs?: number
+  /** Length of one delay-histogram window (ms). */
+  histogramWindowMs?: number
   now?: () => number
   setInterval?: (fn: () => void, ms: number) => { unref?(): unknown }
   clearInterval?: (h: unknown) => void
@@ -20,6 +22,9 @@ export class EventLoopMonitor {
   /** Recent ticks (time, lag ms), oldest first; kept for `windowMs`. */
   private recent: { at: number; lag: number }[] = []
   private lastLag = 0
+  /** Delay statistics of the last complete histogram window (see delayStats). */
+  private lastWindow: { mean: number; p99: number; max: number } | null = null
+  private windowStartedAt = 0
 
   constructor(private readonly opts: LoopMonitorOptions = {}) {}
 
@@ -35,6 +40,7 @@ export class EventLoopMonitor {
     this.handle.unref?.()
     this.histogram = monitorEventLoopDelay({ resolution: 20 })
     this.histogram.enable()
+    this.windowStartedAt = this.lastTickAt
   }
 
   stop(): void {
@@ -52,6 +58,14 @@ export class EventLoopMonitor {
     this.recent.push({ at: now, lag })
     const keep = this.opts.windowMs ?? 30_000
     while (this.recent.length > 0 && this.recent[0]!.at < now - keep) this.recent.shift()
+    // The histogram is read per window, so that start-up (model load, warm-up) does not
+    // dominate the p99 for the rest of the daemon's life.
+    const h = this.histogram
+    if (h && now - this.windowStartedAt >= (this.opts.histogramWindowMs ?? 10_000)) {
+      if (h.count > 0) this.lastWindow = { mean: h.mean / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 }
+      h.reset()
+      this.windowStartedAt = now
+    }
   }
 
   /**
@@ -70,8 +84,12 @@ export class EventLoopMonitor {
     return this.lastLag
   }
 
-  /** Event-loop delay statistics in seconds, for /metrics. */
+  /**
+   * Event-loop delay statistics in seconds, for /metrics and /api/status: of the last
+   * complete window (histogramWindowMs, default 10 s), or of the current one before that.
+   */
   delayStats(): { mean: number; p99: number; max: number } {
+    if (this.lastWindow) return this.lastWindow
     const h = this.histogram
     if (!h || h.count === 0) return { mean: 0, p99: 0, max: 0 }
     return { mean: h.mean / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 }

@@ -134,7 +134,7 @@ export function renderMetrics(s: DaemonStatus): string {
   )
   p.gauge(
     'edgewatch_event_loop_delay_p99_seconds',
-    'Event-loop delay, 99th percentile since start',
+    'Event-loop delay, 99th percentile over the last 10 s window',
     s.loop.p99,
   )
   p.gauge('edgewatch_resident_memory_bytes', 'Resident set size of the daemon process', s.rssBytes)
