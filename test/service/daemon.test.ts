@@ -275,9 +275,9 @@ t.test('daemon: notify order, HTTP, live reload, SIGTERM without loss', async (t
     t.match(r.stdout, /^edgewatch e2e \(pid \d+, up /)
     t.match(
       r.stdout,
-      /CAMERA\s+STATE\s+FPS IN\s+FPS\s+RECEIVED\s+PROCESSED\s+DROPPED\s+RESTARTS\s+LAST ERROR/,
+      /CAMERA\s+STATE\s+FPS IN\s+FPS\s+LATENCY\s+RECEIVED\s+PROCESSED\s+DROPPED\s+RESTARTS\s+LAST ERROR/,
     )
-    t.match(r.stdout, /\na\s+streaming\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+\s+0\s+-/)
+    t.match(r.stdout, /\na\s+streaming\s+[\d.]+\s+[\d.]+\s+(\d+ ms|-)\s+\d+\s+\d+\s+\d+\s+0\s+-/)
     const j = await runCli(['status', '--config', file, '--json'])
     t.equal(JSON.parse(j.stdout).cameras.a.state, 'streaming')
   })
