@@ -1,0 +1,103 @@
+// The status page at `/`, in a real headless Chromium (Debian's package, driven by
+// playwright-core): with the daemon running the default model on a real RTSP camera, the
+// page shows the camera streaming, its fps and its annotated frame, and a screenshot of
+// that frame holds real picture content with the detection boxes drawn in.
+import t from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import jpeg from 'jpeg-js'
+import { chromium } from 'playwright-core'
+import { BIN, REPO } from '../harness/cli.js'
+import { startMosquitto } from '../harness/mosquitto.js'
+import { startRtspServer } from '../harness/rtsp-server.js'
+import { startProcess, waitForOutput } from '../harness/process.js'
+import { freePort } from '../harness/ports.js'
+import { tempDir } from '../harness/tmp.js'
+import { PALETTE } from '../../src/service/annotate.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CLIP = path.join(REPO, 'models', 'clip', 'shapes-clip.mp4')
+// The flags this workplace's closed network needs (no background connections).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+t.test(
+  'status page shows the live annotated stream',
+  { skip: !fs.existsSync(CHROMIUM) && 'no /usr/bin/chromium (Debian package chromium)' },
+  async (t) => {
+    const dir = tempDir(t)
+    const broker = await startMosquitto(t)
+    const rtsp = await startRtspServer(t, { mounts: { '/shapes': `file:${CLIP}` } })
+    const port = await freePort()
+    const config = path.join(dir, 'config.yaml')
+    fs.writeFileSync(
+      config,
+      [
+        'device: { id: page-test }',
+        'cameras:',
+        `  entrance: { url: "${rtsp.url('/shapes')}", max_fps: 5 }`,
+        `storage: { path: "${path.join(dir, 'db.sqlite')}" }`,
+        `mqtt: { url: "${broker.url}" }`,
+        `http: { listen: "127.0.0.1:${port}" }`,
+      ].join('\n') + '\n',
+    )
+    const daemon = startProcess(process.execPath, [BIN, 'run', '--config', config], { cwd: REPO })
+    t.teardown(() => daemon.kill('SIGKILL'))
+    await waitForOutput(daemon, (o) => o.includes('"msg":"ready"'), 120_000)
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+    t.teardown(() => browser.close())
+    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } })
+    await page.goto(`http://127.0.0.1:${port}/`)
+    const card = page.locator('section.cam', { hasText: 'entrance' })
+    await card.waitFor({ timeout: 60_000 })
+    // Wait until the camera streams and an annotated frame with detections is on the page.
+    // (A string, evaluated in the page: this test file has no DOM types.)
+    await page.waitForFunction(
+      `(() => {
+      const img = document.querySelector('section.cam img')
+      const dets = document.querySelector('section.cam .dets')?.textContent ?? ''
+      return !!img && img.complete && img.naturalWidth > 0 && /\\d\\.\\d\\d \\[/.test(dets)
+    })()`,
+      undefined,
+      { timeout: 90_000, polling: 500 },
+    )
+    const text = await card.innerText()
+    t.match(text, /streaming/, 'camera state shown')
+    t.match(text, /\d+\.\d \/ \d+\.\d/, 'fps in / processed shown')
+    t.match(await page.locator('header').innerText(), /cpu/, 'execution provider shown')
+
+    const shot = await card.locator('img').screenshot({ type: 'jpeg', quality: 95 })
+    fs.writeFileSync(path.join(dir, 'status-page-frame.jpg'), shot)
+    const full = await page.screenshot({ type: 'png' })
+    t.ok(full.length > 10_000, 'page screenshot taken')
+    const img = jpeg.decode(shot, { useTArray: true })
+    t.ok(img.width > 200 && img.height > 100, `frame is ${img.width}x${img.height}`)
+    // Real picture content: many distinct colours, not a blank or single-colour box.
+    const colours = new Set<number>()
+    let boxPixels = 0
+    for (let i = 0; i < img.data.length; i += 4) {
+      const r = img.data[i]!
+      const g = img.data[i + 1]!
+      const b = img.data[i + 2]!
+      colours.add(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3))
+      // Pixels close to one of the box colours (JPEG blurs them a little).
+      if (
+        PALETTE.slice(0, 5).some(
+          ([pr, pg, pb]) => Math.abs(r - pr) + Math.abs(g - pg) + Math.abs(b - pb) < 60,
+        )
+      )
+        boxPixels++
+    }
+    t.ok(colours.size > 500, `${colours.size} distinct colours in the frame`)
+    t.ok(boxPixels > 200, `${boxPixels} pixels in the colours of drawn boxes`)
+  },
+)
