@@ -287,7 +287,7 @@ async function cameras(dir: string, broker: Service, rtsp: Service, n: number, s
 export const run: BenchRunner = async ({ quick, log }: BenchOptions) => {
   if (!fs.existsSync(BUNDLED_MODEL)) throw new Error(`the default model ${BUNDLED_MODEL} is missing`)
   const runs = quick ? 1 : 3
-  const secs = quick ? 6 : 15
+  const secs = quick ? 6 : 10
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewatch-bench-e2e-'))
   const broker = await startMosquitto(root)
   // One shared, looping, re-encoded live stream of the test clip at its 15 fps.
