@@ -7,7 +7,7 @@
 #   bash models/train.sh --smoke    a few steps on tiny data (< 60 s), into a temp dir,
 #                                   never touching the committed model (CI uses this)
 #   options: --work DIR (scratch dir), --skip-data (reuse DIR's data), --no-plain,
-#            --ablation-steps N (schedule of the CSP-vs-plain pair, default 250)
+#            --ablation-steps N (schedule of the CSP-vs-plain pair, default 800)
 #
 # Runs: "csp"   the shipped model (two phases, see below);
 #       "csp-ab" and "plain-ab": the CSP-vs-plain comparison, both with the identical
@@ -24,7 +24,7 @@ smoke=0
 skip_data=0
 plain=1
 work=""
-ab_steps=250
+ab_steps=800
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
@@ -39,11 +39,11 @@ done
 
 if [ "$smoke" = 1 ]; then
   work="${work:-$(mktemp -d /tmp/edgewatch-smoke.XXXXXX)}"
-  n_train=24; n_held=12; p1_sched=50; p1=6; p2=6; batch=4; crop=128; ab_steps=12
+  n_train=24; n_held=12; p1_threads=1; p1_sched=50; p1=6; cycles=(6:2.5e-3:1); batch=4; crop=128; ab_steps=12
   model_out="$work/csp-shapes.onnx"; metrics="$work/metrics.json"
 else
   work="${work:-$here/work}"
-  n_train=4000; n_held=500; p1_sched=2500; p1=500; p2=450; batch=16; crop=256
+  n_train=4000; n_held=500; p1_threads=2; p1_sched=2500; p1=500; cycles=(450:2.5e-3:1 600:2e-3:2 1200:2e-3:3); batch=16; crop=256
   model_out="$here/csp-shapes.onnx"; metrics="$here/metrics.json"
 fi
 mkdir -p "$work"
@@ -78,14 +78,25 @@ score_run() {  # name
   fi
 }
 
-# The shipped model, two phases (2 threads):
-#  1. the first p1 steps of a p1_sched-step schedule (warm-up, then cosine from lr 3e-3);
-#  2. warm restart from phase 1's EMA weights: p2 steps, 20 warm-up, cosine from 2.5e-3 to 5 %,
-#     other crops (seed 1).
-# Why two phases: the single 2500-step run this was designed around could not finish on the
-# shared development machine; phase 1 is exactly that run's step-500 snapshot, phase 2 anneals.
-train_run csp-p1 csp "$p1_sched" 2 --stop-at "$p1"
-train_run csp csp "$p2" 1 --init "$work/csp-p1.pt" --warmup 20 --lr 2.5e-3 --seed 1
+# The shipped model: a warm-up phase then cosine cycles with warm restarts (SGDR-style),
+# each cycle starting from the previous cycle's EMA weights with fresh crops (own seed):
+#   phase 1: the first 500 steps of a 2500-step schedule (warm-up 250, cosine from 3e-3), 2 threads
+#   cycles : "steps:lr:seed" below, 20 warm-up steps each, cosine to 5 %, 1 thread
+# Why this shape: the single 2500-step run it was designed around could not finish on the
+# shared development machine (2 cores, heavily loaded); the cycles were added one at a time as
+# CPU allowed. Phase 1 is exactly that run's step-500 snapshot. One thread per run because
+# two OpenMP threads on an oversubscribed box spend most of their time waiting for each other.
+train_run csp-p1 csp "$p1_sched" "$p1_threads" --stop-at "$p1"
+prev=csp-p1
+k=2
+for cyc in "${cycles[@]}"; do
+  IFS=: read -r c_steps c_lr c_seed <<< "$cyc"
+  name="csp-p$k"
+  [ "$k" = "$(( ${#cycles[@]} + 1 ))" ] && name=csp
+  train_run "$name" csp "$c_steps" 1 --init "$work/$prev.pt" --warmup 20 --lr "$c_lr" --seed "$c_seed"
+  prev="$name"
+  k=$(( k + 1 ))
+done
 score_run csp
 if [ "$plain" = 1 ]; then
   # the comparison pair: identical recipe, trained side by side with one thread each
@@ -93,7 +104,7 @@ if [ "$plain" = 1 ]; then
   a=csp-ab; b=plain-ab
   if [ "$smoke" = 1 ]; then
     # smoke: just prove the plain variant trains and exports
-    train_run plain plain "$ab_steps" 2
+    train_run plain plain "$ab_steps" 1
     score_run plain
     "$py" "$here/report.py" "$work" "$metrics" > /dev/null
     echo "[train.sh] done in $(( $(date +%s) - t0 )) s"
