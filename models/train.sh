@@ -39,7 +39,7 @@ done
 
 if [ "$smoke" = 1 ]; then
   work="${work:-$(mktemp -d /tmp/edgewatch-smoke.XXXXXX)}"
-  n_train=24; n_held=12; p1_threads=1; p1_sched=50; p1=6; cycles=(6:2.5e-3:1); batch=4; crop=128; ab_steps=12
+  n_train=24; n_held=12; p1_threads=1; p1_sched=20; p1=14; cycles=(8:2e-3:1); batch=8; crop=192; ab_steps=20
   model_out="$work/csp-shapes.onnx"; metrics="$work/metrics.json"
 else
   work="${work:-$here/work}"
