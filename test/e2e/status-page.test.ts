@@ -75,29 +75,44 @@ t.test(
     t.match(text, /\d+\.\d \/ \d+\.\d/, 'fps in / processed shown')
     t.match(await page.locator('header').innerText(), /cpu/, 'execution provider shown')
 
-    const shot = await card.locator('img').screenshot({ type: 'jpeg', quality: 95 })
-    fs.writeFileSync(path.join(dir, 'status-page-frame.jpg'), shot)
+    // The page swaps the image every 2 s; take the frame's screenshot when one is fully
+    // loaded, and look again (bounded) if it caught a swap.
+    const analyse = (shot: Buffer) => {
+      const img = jpeg.decode(shot, { useTArray: true })
+      const colours = new Set<number>()
+      let boxPixels = 0
+      for (let i = 0; i < img.data.length; i += 4) {
+        const r = img.data[i]!
+        const g = img.data[i + 1]!
+        const b = img.data[i + 2]!
+        colours.add(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3))
+        // Pixels close to one of the box colours (JPEG blurs them a little).
+        if (
+          PALETTE.slice(0, 5).some(
+            ([pr, pg, pb]) => Math.abs(r - pr) + Math.abs(g - pg) + Math.abs(b - pb) < 60,
+          )
+        )
+          boxPixels++
+      }
+      return { width: img.width, height: img.height, colours: colours.size, boxPixels }
+    }
+    let found = { width: 0, height: 0, colours: 0, boxPixels: 0 }
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await page.waitForFunction(
+        `(() => { const i = document.querySelector('section.cam img'); return i && i.complete && i.naturalWidth > 0 })()`,
+      )
+      const shot = await card.locator('img').screenshot({ type: 'jpeg', quality: 95 })
+      found = analyse(shot)
+      if (found.colours > 500 && found.boxPixels > 200) {
+        fs.writeFileSync(path.join(dir, 'status-page-frame.jpg'), shot)
+        break
+      }
+      await new Promise((r) => setTimeout(r, 500))
+    }
     const full = await page.screenshot({ type: 'png' })
     t.ok(full.length > 10_000, 'page screenshot taken')
-    const img = jpeg.decode(shot, { useTArray: true })
-    t.ok(img.width > 200 && img.height > 100, `frame is ${img.width}x${img.height}`)
-    // Real picture content: many distinct colours, not a blank or single-colour box.
-    const colours = new Set<number>()
-    let boxPixels = 0
-    for (let i = 0; i < img.data.length; i += 4) {
-      const r = img.data[i]!
-      const g = img.data[i + 1]!
-      const b = img.data[i + 2]!
-      colours.add(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3))
-      // Pixels close to one of the box colours (JPEG blurs them a little).
-      if (
-        PALETTE.slice(0, 5).some(
-          ([pr, pg, pb]) => Math.abs(r - pr) + Math.abs(g - pg) + Math.abs(b - pb) < 60,
-        )
-      )
-        boxPixels++
-    }
-    t.ok(colours.size > 500, `${colours.size} distinct colours in the frame`)
-    t.ok(boxPixels > 200, `${boxPixels} pixels in the colours of drawn boxes`)
+    t.ok(found.width > 200 && found.height > 100, `frame is ${found.width}x${found.height}`)
+    t.ok(found.colours > 500, `${found.colours} distinct colours in the frame`)
+    t.ok(found.boxPixels > 200, `${found.boxPixels} pixels in the colours of drawn boxes`)
   },
 )
