@@ -2,14 +2,14 @@
 # The one command that reproduces csp-shapes (npm run model:train):
 #   generate data -> train CSP and plain -> export ONNX -> evaluate -> metrics JSON.
 #
-#   bash models/train.sh            full run (about 50 min on an idle 2-core box);
+#   bash models/train.sh            full run (expected ~40 min on an idle 2-core box; not timed end to end);
 #                                   writes models/csp-shapes.{onnx,yaml} and models/metrics.json
 #   bash models/train.sh --smoke    a few steps on tiny data (< 60 s), into a temp dir,
 #                                   never touching the committed model (CI uses this)
 #   options: --work DIR (scratch dir), --skip-data (reuse DIR's data), --no-plain,
 #            --ablation-steps N (schedule of the CSP-vs-plain pair, default 800)
 #
-# Runs: "csp"   the shipped model (two phases, see below);
+# Runs: "csp"   the shipped model (a warm-up phase and three warm-restart cycles, below);
 #       "csp-ab" and "plain-ab": the CSP-vs-plain comparison, both with the identical
 #       recipe (same data, seed, batches, schedule) at --ablation-steps. The pair is trained
 #       on a shorter schedule than the shipped model only to fit the CPU budget.
