@@ -5,6 +5,7 @@ import type { CameraConfig } from '../config/schema.js'
 import { createLogger } from '../log/logger.js'
 import { redact } from '../log/redact.js'
 import { Camera } from './camera.js'
+import { fitSize } from './describe.js'
 import { havePdeathsigWrapper } from './child.js'
 import { chooseDecoder, detectDecoders } from './decoders.js'
 
@@ -50,7 +51,13 @@ export async function probeCameras(
         pdeathsig,
         onFrame: (f) => {
           frame = { width: f.width, height: f.height }
-          verdict(null)
+          // The source size arrives on another pipe and the child may restart once with
+          // the exact fitted size; report the camera when both have settled.
+          const source = camera.status().source
+          if (source) {
+            const want = fitSize(source, opts.target)
+            if (want.width === f.width && want.height === f.height) verdict(null)
+          }
         },
         onState: (state, reason) => {
           if (state === 'backoff' || state === 'failed') verdict(reason ?? state)
@@ -58,7 +65,10 @@ export async function probeCameras(
         },
       })
       const timeoutMs = opts.timeoutMs ?? Math.max(15_000, config.stall_timeout * 1000)
-      const timer = setTimeout(() => verdict(`no frame within ${timeoutMs / 1000} s`), timeoutMs)
+      const timer = setTimeout(
+        () => verdict(frame === null ? `no frame within ${timeoutMs / 1000} s` : null),
+        timeoutMs,
+      )
       camera.start()
       const reason = await done
       clearTimeout(timer)
