@@ -14,10 +14,11 @@ RUNTIME_PACKAGES=(
   libsystemd-dev build-essential
 )
 # What the tests need on top: linters, the model's Python toolchain (training smoke
-# test, fixture models), the corrupt/real clips of opencv-doc, a browser, systemd tools.
+# test, fixture models, the scene generator), the corrupt/real clips of opencv-doc,
+# systemd tools.
 # shellcheck disable=SC2034
 TEST_PACKAGES=(
-  shellcheck python3-onnx python3-numpy python3-torch python3-pil
+  shellcheck python3-onnx python3-numpy python3-torch python3-pil python3-opencv
   opencv-doc systemd openssl
 )
 
