@@ -43,7 +43,7 @@ if [ "$smoke" = 1 ]; then
   model_out="$work/csp-shapes.onnx"; metrics="$work/metrics.json"
 else
   work="${work:-$here/work}"
-  n_train=4000; n_held=500; p1_threads=2; p1_sched=2500; p1=500; cycles=(450:2.5e-3:1 600:2e-3:2 1200:2e-3:3); batch=16; crop=256
+  n_train=4000; n_held=500; p1_threads=2; p1_sched=2500; p1=500; cycles=(450:2.5e-3:1 600:2e-3:2 1200:2e-3:3 1200:2e-3:4:2); batch=16; crop=256
   model_out="$here/csp-shapes.onnx"; metrics="$here/metrics.json"
 fi
 mkdir -p "$work"
@@ -81,7 +81,8 @@ score_run() {  # name
 # The shipped model: a warm-up phase then cosine cycles with warm restarts (SGDR-style),
 # each cycle starting from the previous cycle's EMA weights with fresh crops (own seed):
 #   phase 1: the first 500 steps of a 2500-step schedule (warm-up 250, cosine from 3e-3), 2 threads
-#   cycles : "steps:lr:seed" below, 20 warm-up steps each, cosine to 5 %, 1 thread
+#   cycles : "steps:lr:seed[:threads]" below, 20 warm-up steps each, cosine to 5 %, 1 thread
+#            unless given (the fourth cycle ran with 2 threads once the machine was quiet)
 # Why this shape: the single 2500-step run it was designed around could not finish on the
 # shared development machine (2 cores, heavily loaded); the cycles were added one at a time as
 # CPU allowed. Phase 1 is exactly that run's step-500 snapshot. One thread per run because
@@ -90,10 +91,10 @@ train_run csp-p1 csp "$p1_sched" "$p1_threads" --stop-at "$p1"
 prev=csp-p1
 k=2
 for cyc in "${cycles[@]}"; do
-  IFS=: read -r c_steps c_lr c_seed <<< "$cyc"
+  IFS=: read -r c_steps c_lr c_seed c_threads <<< "$cyc"
   name="csp-p$k"
   [ "$k" = "$(( ${#cycles[@]} + 1 ))" ] && name=csp
-  train_run "$name" csp "$c_steps" 1 --init "$work/$prev.pt" --warmup 20 --lr "$c_lr" --seed "$c_seed"
+  train_run "$name" csp "$c_steps" "${c_threads:-1}" --init "$work/$prev.pt" --warmup 20 --lr "$c_lr" --seed "$c_seed"
   prev="$name"
   k=$(( k + 1 ))
 done
@@ -101,7 +102,7 @@ score_run csp
 if [ "$plain" = 1 ]; then
   # the comparison pair: identical recipe, trained side by side with one thread each
   # (two single-thread jobs use a 2-core box better than one after the other)
-  a=csp-ab; b=plain-ab
+  a="csp-ab"; b="plain-ab"
   if [ "$smoke" = 1 ]; then
     # smoke: just prove the plain variant trains and exports
     train_run plain plain "$ab_steps" 1
@@ -114,7 +115,7 @@ if [ "$plain" = 1 ]; then
   pa=$!
   train_run "$b" plain "$ab_steps" 1 > "$work/$b.log" 2>&1 &
   pb=$!
-  wait "$pa" && wait "$pb" || { cat "$work/$a.log" "$work/$b.log" >&2; exit 1; }
+  if ! wait "$pa" || ! wait "$pb"; then cat "$work/$a.log" "$work/$b.log" >&2; exit 1; fi
   cat "$work/$a.log" "$work/$b.log"
   score_run "$a"
   score_run "$b"

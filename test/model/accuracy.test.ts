@@ -18,10 +18,10 @@ const CLIP = path.join(REPO, 'models', 'clip', 'shapes-clip')
 const SIZE = 416
 const LABELS = ['circle', 'triangle', 'square', 'star', 'cross']
 // Thresholds sit ~6 points under what this committed model measured here (held-out, these
-// 64 frames: 0.772; clip, every third frame: 0.880; models/README.md), so a regression
+// 64 frames: 0.826; clip, every third frame: 0.916; models/README.md), so a regression
 // fails but a different x264/libav/onnxruntime build does not.
-const HELDOUT_MIN_MAP50 = 0.7
-const CLIP_MIN_MAP50 = 0.82
+const HELDOUT_MIN_MAP50 = 0.76
+const CLIP_MIN_MAP50 = 0.86
 
 async function session(): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(MODEL, { intraOpNumThreads: 2, executionProviders: ['cpu'] })
