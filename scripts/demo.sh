@@ -30,14 +30,14 @@ trap cleanup EXIT INT TERM
 
 RTSP_PORT="$(free_port)"
 if [ -f "$CLIP" ]; then SOURCE="file:$CLIP"; else SOURCE="testsrc"; fi
-/usr/bin/python3 scripts/lib/rtsp_server.py --port "$RTSP_PORT" --mount "/shapes=$SOURCE" &
+/usr/bin/python3 scripts/lib/rtsp_server.py --port "$RTSP_PORT" --mount "/shapes=$SOURCE" > "$STATE/rtsp-server.log" 2>&1 &
 pids+=("$!")
 
 MQTT_URL="${EDGEWATCH_DEMO_MQTT_URL:-}"
 if [ -z "$MQTT_URL" ]; then
   MQTT_PORT="$(free_port)"
   printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$MQTT_PORT" > "$STATE/mosquitto.conf"
-  mosquitto -c "$STATE/mosquitto.conf" &
+  mosquitto -c "$STATE/mosquitto.conf" > "$STATE/mosquitto.log" 2>&1 &
   pids+=("$!")
   MQTT_URL="mqtt://127.0.0.1:$MQTT_PORT"
 fi
