@@ -42,6 +42,7 @@ export interface RuntimeStats {
   last_ms: number
   p50_ms: number
   p99_ms: number
+  /** Latency histogram in ms, cumulative: counts[i] = runs with latency <= le[i]; count = +Inf. */
   histogram: { le: number[]; counts: number[]; sum: number; count: number }
   busy: boolean
   lastProgressAt: number

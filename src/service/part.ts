@@ -6,6 +6,16 @@ import type { ResolvedConfig } from '../config/load.js'
 import type { CameraConfig } from '../config/schema.js'
 import type { CameraStatus, Frame } from '../pipeline/frame.js'
 import type { InferenceResult } from '../runtime/types.js'
+import type { RuntimeInfo, RuntimeStats } from '../runtime/inference-runtime.js'
+import type { StoreStats } from '../store/store.js'
+import type { StoredMessage } from '../store/message.js'
+import type { PublisherStatus } from '../mqtt/publisher.js'
+import type { ApplyResult } from '../pipeline/camera-manager.js'
+
+// The data shapes are the real modules' own; only the method sets are declared here.
+export type { RuntimeInfo, RuntimeStats, StoreStats, PublisherStatus }
+export type StoredMessageLike = StoredMessage
+export type CameraChanges = ApplyResult
 
 /** A part of the daemon with a lifecycle. Constructors only assign; start()/stop() work. */
 export interface Part {
@@ -28,68 +38,18 @@ export class FatalError extends Error {
   }
 }
 
-export interface StoredMessageLike {
-  id: string
-  camera: string
-  seq: number
-  topic: string
-  payload: string
-}
-
 export interface StorePart {
   start(): Promise<void>
   stop(): Promise<void>
   record(result: InferenceResult): (StoredMessageLike & { stored: boolean }) | null
-  stats(): {
-    detections_written: number
-    messages_written: number
-    write_failures: number
-    outbox_backlog: number
-    outbox_dropped: number
-    db_bytes: number
-    last_error: string | null
-    commit_ms_p99: number
-  }
+  stats(): StoreStats
 }
 
 export interface PublisherPart {
   start(): Promise<void>
   notify(msg: StoredMessageLike & { stored: boolean }): void
   stop(timeoutMs?: number): Promise<void>
-  status(): {
-    connected: boolean
-    published: number
-    inflight: number
-    backlog: number
-    reconnects: number
-    last_error: string | null
-    live_sent: number
-  }
-}
-
-export interface RuntimeInfo {
-  model: string
-  path: string
-  provider: string
-  input: { width: number; height: number }
-  batch: number | 'dynamic'
-  labels: string[]
-  format: string
-}
-
-export interface RuntimeStats {
-  submitted: number
-  processed: number
-  dropped: number
-  batches: number
-  last_ms: number
-  p50_ms: number
-  p99_ms: number
-  /** Latency histogram in ms, cumulative: counts[i] = runs with latency <= le[i]; count = +Inf. */
-  histogram: { le: number[]; counts: number[]; sum: number; count: number }
-  busy: boolean
-  lastProgressAt: number
-  queued: number
+  status(): PublisherStatus
 }
 
 export interface RuntimePart {
@@ -99,13 +59,6 @@ export interface RuntimePart {
   info(): RuntimeInfo
   stats(): RuntimeStats
   swap(model: ResolvedConfig['model'], detect: ResolvedConfig['detect']): Promise<void>
-}
-
-export interface CameraChanges {
-  added: string[]
-  removed: string[]
-  changed: string[]
-  unchanged: string[]
 }
 
 export interface CamerasPart {
