@@ -17,21 +17,13 @@ import { Postprocessor } from './postprocess.js'
 import type { Letterbox } from './letterbox.js'
 import { ModelError, DOCS_HINT } from './errors.js'
 
+import type { Frame } from '../pipeline/frame.js'
+
 export type ModelSettings = ResolvedConfig['model']
 export type DetectSettings = ResolvedConfig['detect']
 
-/** A frame as the worker receives it (src/pipeline/frame.ts, data possibly transferred). */
-export interface EngineFrame {
-  camera: string
-  seq: number
-  pts: number | null
-  ts: number
-  width: number
-  height: number
-  sourceWidth: number
-  sourceHeight: number
-  data: Uint8Array
-}
+/** A frame as the worker receives it: the pipeline's Frame, its pixels transferred. */
+export type EngineFrame = Frame
 
 export interface EngineInfo {
   model: string
