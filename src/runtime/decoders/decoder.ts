@@ -54,3 +54,17 @@ export function gridCells(width: number, height: number, strides: readonly numbe
   for (const s of strides) n += Math.ceil(width / s) * Math.ceil(height / s)
   return n
 }
+
+/** Index (0-based) of the largest of the `n` class scores starting at data[start]. */
+export function argmaxClass(data: ArrayLike<number>, start: number, n: number): number {
+  let best = 0
+  let bestScore = data[start]!
+  for (let c = 1; c < n; c++) {
+    const v = data[start + c]!
+    if (v > bestScore) {
+      bestScore = v
+      best = c
+    }
+  }
+  return best
+}

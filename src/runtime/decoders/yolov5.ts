@@ -3,6 +3,7 @@
 // a decoding head, YOLOX with decode_in_inference=True). score = obj * best class.
 import type { Candidates } from '../candidates.js'
 import {
+  argmaxClass,
   shapeText,
   type Decoder,
   type DecodeContext,
@@ -39,16 +40,8 @@ export function yolov5(): Decoder {
         const obj = data[row + 4]!
         // score = obj * cls <= obj: most rows end here, before touching the class scores.
         if (obj < min) continue
-        let best = 0
-        let bestScore = data[row + 5]!
-        for (let c = 1; c < nc; c++) {
-          const s = data[row + 5 + c]!
-          if (s > bestScore) {
-            bestScore = s
-            best = c
-          }
-        }
-        const score = obj * bestScore
+        const best = argmaxClass(data, row + 5, nc)
+        const score = obj * data[row + 5 + best]!
         if (score < classMin[best]!) continue
         const cx = data[row]!
         const cy = data[row + 1]!

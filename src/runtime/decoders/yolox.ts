@@ -2,7 +2,7 @@
 // decode_in_inference=False); objectness and class scores are already sigmoided by the
 // head. Cells run level by level (strides ascending), row-major within a level:
 // cx = (o0 + gx) * s, cy = (o1 + gy) * s, w = exp(o2) * s, h = exp(o3) * s; score = obj * cls.
-import { gridCells, shapeText, type Decoder } from './decoder.js'
+import { argmaxClass, gridCells, shapeText, type Decoder } from './decoder.js'
 
 export function yolox(): Decoder {
   return {
@@ -32,16 +32,8 @@ export function yolox(): Decoder {
           for (let gx = 0; gx < gw; gx++, row += d) {
             const obj = data[row + 4]!
             if (obj < min) continue
-            let best = 0
-            let bestScore = data[row + 5]!
-            for (let c = 1; c < nc; c++) {
-              const v = data[row + 5 + c]!
-              if (v > bestScore) {
-                bestScore = v
-                best = c
-              }
-            }
-            const score = obj * bestScore
+            const best = argmaxClass(data, row + 5, nc)
+            const score = obj * data[row + 5 + best]!
             if (score < classMin[best]!) continue
             const cx = (data[row]! + gx) * s
             const cy = (data[row + 1]! + gy) * s
