@@ -1,16 +1,18 @@
 """Builds the training / held-out sets as letterboxed model inputs.
 
 Training frames: rendered at 640x480, JPEG round trip at random quality (a
-stand-in for H.264 blockiness), then scaled into the 416x416 letterbox with a
+stand-in for H.264 blockiness), then scaled into the 512x384 model input with a
 random choice of area or bilinear resampling (the runtime's scaler may be
-either).  Only the 416x312 content band is stored; the pad rows are re-added
-when batches are built.
+either).  The model input is 512x384 (4:3, like the 640x480 scenes and most
+cameras), so a 640x480 frame fills it exactly at scale 0.8 with no letterbox
+pad; other aspect ratios get pad bands at run time, which training imitates
+with a pad margin around each frame (train.py).
 
 Held-out frames: rendered WITHOUT the JPEG step, then pushed through a real
 H.264 encode/decode (gst-launch-1.0 x264enc -> avdec_h264), then letterboxed.
 
-Storage: <dir>/images.npy (uint8 [N, 312, 416, 3]) and <dir>/labels.json
-([[ [cls, x1, y1, x2, y2] in 416-input pixels ], ...] per frame).
+Storage: <dir>/images.npy (uint8 [N, 384, 512, 3], the letterbox content) and
+<dir>/labels.json ([[ [cls, x1, y1, x2, y2] in content pixels ], ...] per frame).
 Seeds: frame i of a set uses seed  base + i; training sets use base 1_000_000,
 held-out 9_000_000, so the sets never share a frame.
 """
@@ -31,14 +33,15 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scenes  # noqa: E402
 
-INPUT = 416
+# model input (width, height); export.py writes it into the manifest
+INPUT_W, INPUT_H = 512, 384
 TRAIN_SEED = 1_000_000
 HELDOUT_SEED = 9_000_000
 
 
 def _content_geometry():
-    s, nw, nh = scenes.letterbox_size(scenes.FRAME_W, scenes.FRAME_H, INPUT)
-    return s, nw, nh, (INPUT - nw) // 2, (INPUT - nh) // 2
+    s, nw, nh = scenes.letterbox_size(scenes.FRAME_W, scenes.FRAME_H, INPUT_W, INPUT_H)
+    return s, nw, nh, (INPUT_W - nw) // 2, (INPUT_H - nh) // 2
 
 
 def _train_item(seed: int):
@@ -123,9 +126,10 @@ def load(out_dir: str):
 
 
 def to_canvas(content: np.ndarray) -> np.ndarray:
-    """416x312 content band -> full 416x416 centred letterbox with pad 114."""
+    """Content band -> the full INPUT_W x INPUT_H centred letterbox with pad 114
+    (for 640x480 scenes the content already is the whole input)."""
     _, nw, nh, px, py = _content_geometry()
-    out = np.full((INPUT, INPUT, 3), 114, np.uint8)
+    out = np.full((INPUT_H, INPUT_W, 3), 114, np.uint8)
     out[py:py + nh, px:px + nw] = content
     return out
 

@@ -2,8 +2,8 @@
 
   /usr/bin/python3 models/export.py --ckpt models/work/csp.pt --out models/csp-shapes.onnx
 
-Graph: input `images` float32 [batch, 3, 416, 416] (RGB, 0..1), output `output`
-float32 [batch, 3549, 10] = cx, cy, w, h (input pixels), objectness, 5 class
+Graph: input `images` float32 [batch, 3, 384, 512] (RGB, 0..1), output `output`
+float32 [batch, 4032, 10] = cx, cy, w, h (input pixels), objectness, 5 class
 scores, both already sigmoid'ed.  BatchNorm is folded into the convolutions
 first, so the graph holds only Conv, LeakyRelu, Split, Concat, MaxPool, Resize,
 Add, Mul, Exp, Sigmoid, Reshape, Transpose, Slice and shape arithmetic for the
@@ -20,6 +20,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import INPUT_H, INPUT_W  # noqa: E402
 from net import fuse_bn  # noqa: E402
 from scenes import LABELS  # noqa: E402
 
@@ -28,7 +29,7 @@ OPSET = 13
 MANIFEST = """# csp-shapes: edgewatch's default detector (see models/README.md, the model card).
 # Trained on synthetic scenes only: it finds five filled shapes, not people or cars.
 format: yolov5
-input: {{ width: 416, height: 416, color: rgb, scale: 0.00392156862745098, mean: [0, 0, 0], std: [1, 1, 1], letterbox: center, pad: 114 }}
+input: {{ width: {w}, height: {h}, color: rgb, scale: 0.00392156862745098, mean: [0, 0, 0], std: [1, 1, 1], letterbox: center, pad: 114 }}
 labels: [{labels}]
 """
 
@@ -38,7 +39,7 @@ def export(ckpt: str, out: str, dynamic_batch: bool = True) -> None:
 
     model = fuse_bn(load_model(ckpt))
     model.eval()
-    x = torch.zeros(1, 3, 416, 416)
+    x = torch.zeros(1, 3, INPUT_H, INPUT_W)
     kw = {}
     if dynamic_batch:
         kw["dynamic_axes"] = {"images": {0: "batch"}, "output": {0: "batch"}}
@@ -54,7 +55,7 @@ def export(ckpt: str, out: str, dynamic_batch: bool = True) -> None:
     m.doc_string = "csp-shapes: CSPDarknet-style detector trained on synthetic shapes (models/README.md)"
     onnx.save(m, out)
     with open(os.path.splitext(out)[0] + ".yaml", "w") as f:
-        f.write(MANIFEST.format(labels=", ".join(LABELS)))
+        f.write(MANIFEST.format(labels=", ".join(LABELS), w=INPUT_W, h=INPUT_H))
     ops = sorted({n.op_type for n in m.graph.node})
     print(f"[export] {out}: {os.path.getsize(out)} bytes, ops: {', '.join(ops)}", flush=True)
 

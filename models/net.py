@@ -103,12 +103,12 @@ class SPPF(nn.Module):
 
 class Detector(nn.Module):
     def __init__(self, num_classes: int = 5, csp: bool = True, width=(16, 24, 48, 96, 192), depth=(1, 2, 2, 1),
-                 neck=(40, 80, 128), input_size: int = 416):
+                 neck=(40, 80, 128), input_wh=(512, 384)):
         super().__init__()
         Stage = CSPStage if csp else PlainStage
         w0, w1, w2, w3, w4 = width
         self.num_classes = num_classes
-        self.input_size = input_size
+        self.input_wh = tuple(input_wh)
         self.stem = ConvBNAct(3, w0, 3, 2)                                    # /2
         self.down1, self.stage1 = ConvBNAct(w0, w1, 3, 2), Stage(w1, depth[0])  # /4
         self.down2, self.stage2 = ConvBNAct(w1, w2, 3, 2), Stage(w2, depth[1])  # /8  -> C3
@@ -137,17 +137,10 @@ class Detector(nn.Module):
             b.zero_()
             b[4] = -math.log((1 - 0.01) / 0.01)  # start with low objectness everywhere (stable early loss)
             b[5:] = -math.log((1 - 0.05) / 0.05)
-        self._make_grids(input_size)
-
-    def _make_grids(self, size: int):
-        grids, strides = [], []
-        for s in STRIDES:
-            g = size // s
-            yy, xx = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
-            grids.append(torch.stack([xx, yy], -1).reshape(-1, 2).float() + 0.5)
-            strides.append(torch.full((g * g, 1), float(s)))
-        self.register_buffer("grid", torch.cat(grids), persistent=False)
-        self.register_buffer("stride_t", torch.cat(strides), persistent=False)
+        # the exported graph decodes for this input size (training passes its own crop grids)
+        grid, stride = grids_for(input_wh[1], input_wh[0])
+        self.register_buffer("grid", grid, persistent=False)
+        self.register_buffer("stride_t", stride, persistent=False)
 
     def features(self, x):
         x = self.stem(x)
@@ -198,7 +191,7 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def count_macs(model: nn.Module, size: int = 416) -> int:
+def count_macs(model: nn.Module, w: int = 512, h: int = 384) -> int:
     """Multiply-accumulates of every Conv2d at batch 1, counted with forward hooks
     on a real forward pass (BN is folded at export, activations/pooling/upsampling
     are elementwise and left out; they are < 1 % here)."""
@@ -212,7 +205,7 @@ def count_macs(model: nn.Module, size: int = 416) -> int:
     was = model.training
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, 3, size, size))
+        model.raw(torch.zeros(1, 3, h, w))
     model.train(was)
     for h in hs:
         h.remove()

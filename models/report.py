@@ -1,7 +1,7 @@
 """Collects the pipeline's measurements into one metrics JSON (models/metrics.json).
 
 Inputs (all written by models/train.sh into its work dir):
-  {csp,plain}.train.json   params, conv MACs at 416, steps, training seconds
+  {csp,plain}.train.json   params, conv MACs at the input size, steps, training seconds
   {csp,plain}.eval.json    PyTorch mAP on the H.264 held-out set
   {csp,plain}.ort-eval.json  onnxruntime-node mAP on the same set (the shipped graph)
   {csp,plain}.bench.json   onnxruntime-node CPU latency, batch 1, 2 threads
@@ -20,7 +20,7 @@ def load(p):
 
 
 def main(work, out):
-    res = {"input": 416, "heldout": None, "models": {},
+    res = {"input": None, "heldout": None, "models": {},
            "note": "steps/train_seconds of 'csp' are those of its last training phase; "
                    "the full multi-phase schedule is in models/README.md (Training recipe)"}
     for arch in ("csp", "plain", "csp-ab", "plain-ab"):
@@ -30,6 +30,7 @@ def main(work, out):
         ev = load(os.path.join(work, f"{arch}.eval.json")) or {}
         oe = load(os.path.join(work, f"{arch}.ort-eval.json")) or {}
         be = load(os.path.join(work, f"{arch}.bench.json")) or {}
+        res["input"] = res["input"] or "x".join(str(v) for v in tr.get("input", []))
         res["heldout"] = res["heldout"] or {"frames": ev.get("frames"), "objects": ev.get("objects")}
         res["models"][arch] = {
             "arch": tr["arch"],

@@ -332,21 +332,10 @@ def render_frame(seed: int, compress: bool = True, n_range=(1, 12)) -> tuple:
     return img, truth
 
 
-def letterbox_size(w: int, h: int, size: int = 416) -> tuple:
-    """Scale and content size when fitting (w,h) into size x size, keeping aspect."""
-    s = min(size / w, size / h)
+def letterbox_size(w: int, h: int, out_w: int, out_h: int) -> tuple:
+    """Scale and content size when fitting (w,h) into out_w x out_h, keeping aspect."""
+    s = min(out_w / w, out_h / h)
     return s, int(round(w * s)), int(round(h * s))
-
-
-def letterbox(img: np.ndarray, size: int = 416, pad: int = 114, interp: int = cv2.INTER_AREA) -> tuple:
-    """Centred letterbox (the yolov5 convention the manifest declares).
-    Returns (canvas, scale, (pad_x, pad_y))."""
-    h, w = img.shape[:2]
-    s, nw, nh = letterbox_size(w, h, size)
-    out = np.full((size, size, 3), pad, np.uint8)
-    px, py = (size - nw) // 2, (size - nh) // 2
-    out[py:py + nh, px:px + nw] = cv2.resize(img, (nw, nh), interpolation=interp)
-    return out, s, (px, py)
 
 
 if __name__ == "__main__":  # quick look: python3 models/scenes.py out.png [seed]

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { manifestInput } from './manifest-input.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '..', '..', 'package.json'));
@@ -29,10 +30,10 @@ const session = await ort.InferenceSession.create(model, {
   graphOptimizationLevel: 'all',
 });
 const meta = session.inputMetadata?.[0];
-const size = 416;
+const { width, height } = manifestInput(model);
 // a mid-grey frame; the network's cost does not depend on pixel values
-const data = new Float32Array(batch * 3 * size * size).fill(114 / 255);
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [batch, 3, size, size]) };
+const data = new Float32Array(batch * 3 * width * height).fill(114 / 255);
+const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [batch, 3, height, width]) };
 for (let i = 0; i < 10; i++) await session.run(feeds);
 const times = [];
 for (let i = 0; i < runs; i++) {
@@ -52,6 +53,7 @@ const out = {
   min_ms: +times[0].toFixed(2),
   ort: ort.env?.versions?.common ?? null,
   input: meta ? meta.name : session.inputNames[0],
+  input_size: `${width}x${height}`,
 };
 console.log(JSON.stringify(out));
 await session.release?.();

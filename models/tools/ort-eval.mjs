@@ -1,6 +1,6 @@
 // Runs the exported ONNX model with onnxruntime-node over a stored held-out set
-// (models/data.py layout: images.npy uint8 [N, 312, 416, 3] letterbox content
-// bands) and writes the raw outputs as a float32 .npy [N, anchors, 5+C], which
+// (models/data.py layout: images.npy uint8 [N, H, W, 3] letterbox content, placed
+// centred into the input size the model's manifest declares) and writes the raw outputs as a float32 .npy [N, anchors, 5+C], which
 // `models/evaluate.py --preds` scores.  This is how the card's ONNX numbers are
 // produced: the same graph and runtime the daemon uses, not PyTorch.
 //   node models/tools/ort-eval.mjs models/csp-shapes.onnx models/work/heldout out.npy
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
+import { manifestInput } from './manifest-input.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '..', '..', 'package.json'));
@@ -42,11 +43,12 @@ function writeNpyF32(file, arr, shape) {
 
 const { shape, data } = readNpyU8(path.join(dataDir, 'images.npy'));
 const [n, h, w] = shape;
-const S = 416;
-const px = Math.floor((S - w) / 2);
-const py = Math.floor((S - h) / 2);
+const { width: IW, height: IH } = manifestInput(modelPath);
+const px = Math.floor((IW - w) / 2);
+const py = Math.floor((IH - h) / 2);
+const plane = IW * IH;
 const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 2, executionProviders: ['cpu'] });
-const input = new Float32Array(3 * S * S);
+const input = new Float32Array(3 * plane);
 let out = null;
 let per = 0;
 for (let i = 0; i < n; i++) {
@@ -55,13 +57,13 @@ for (let i = 0; i < n; i++) {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const src = base + (y * w + x) * 3;
-      const dst = (y + py) * S + (x + px);
+      const dst = (y + py) * IW + (x + px);
       input[dst] = data[src] / 255;
-      input[S * S + dst] = data[src + 1] / 255;
-      input[2 * S * S + dst] = data[src + 2] / 255;
+      input[plane + dst] = data[src + 1] / 255;
+      input[2 * plane + dst] = data[src + 2] / 255;
     }
   }
-  const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, S, S]) });
+  const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, IH, IW]) });
   const o = res[session.outputNames[0]];
   if (!out) {
     per = o.dims[1] * o.dims[2];

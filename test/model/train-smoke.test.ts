@@ -42,12 +42,13 @@ t.test('train.sh --smoke trains, exports and scores', async (t) => {
   t.ok(fs.existsSync(path.join(work, 'csp-shapes.yaml')), 'manifest written beside it')
   const s = await ort.InferenceSession.create(onnx)
   const res = await s.run({
-    [s.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(3 * 416 * 416), [1, 3, 416, 416]),
+    [s.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(3 * 512 * 384), [1, 3, 384, 512]),
   })
-  t.same(res[s.outputNames[0]!]!.dims, [1, 3549, 10])
+  // 512x384 input: 64x48 + 32x24 + 16x12 cells at strides 8/16/32
+  t.same(res[s.outputNames[0]!]!.dims, [1, 4032, 10])
   const metrics = JSON.parse(fs.readFileSync(path.join(work, 'metrics.json'), 'utf8'))
   t.ok(
-    metrics.models.csp.params > 0 && metrics.models.plain.params > metrics.models.csp.params,
+    metrics.models.csp.params > 0 && metrics.models['plain-ab'].params > metrics.models.csp.params,
     'metrics written',
   )
 })
