@@ -20,9 +20,7 @@ def load(p):
 
 
 def main(work, out):
-    res = {"input": None, "heldout": None, "models": {},
-           "note": "steps/train_seconds of 'csp' are those of its last training phase; "
-                   "the full multi-phase schedule is in models/README.md (Training recipe)"}
+    res = {"input": None, "heldout": None, "models": {}}
     for arch in ("csp", "plain", "csp-ab", "plain-ab"):
         tr = load(os.path.join(work, f"{arch}.train.json"))
         if tr is None:

@@ -12,7 +12,9 @@
 #                                     reuses the work dir's data, adds both to metrics.json
 #   bash models/train.sh --smoke      a few steps on tiny data (< 60 s), into a temp dir,
 #                                     never touching the committed model (CI uses this)
-#   options: --work DIR (scratch dir), --skip-data (reuse DIR's data),
+#   options: --work DIR (scratch dir, default models/work), --skip-data (reuse DIR's data),
+#            --out DIR (where csp-shapes.{onnx,yaml} and metrics.json go, default models/;
+#            e.g. to retrain beside the committed model and compare),
 #            --ablation-steps N (schedule of the CSP-vs-plain pair, default 800)
 #
 # Training is deterministic for a given seed and thread count (fixed data seeds, own RNG for
@@ -28,6 +30,7 @@ smoke=0
 skip_data=0
 ablation=0
 work=""
+out=""
 ab_steps=800
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,8 +38,9 @@ while [ $# -gt 0 ]; do
     --ablation) ablation=1 ;;
     --skip-data) skip_data=1 ;;
     --work) work="$2"; shift ;;
+    --out) out="$2"; shift ;;
     --ablation-steps) ab_steps="$2"; shift ;;
-    *) echo "usage: train.sh [--smoke | --ablation] [--work DIR] [--skip-data] [--ablation-steps N]" >&2; exit 64 ;;
+    *) echo "usage: train.sh [--smoke | --ablation] [--work DIR] [--skip-data] [--out DIR] [--ablation-steps N]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -48,8 +52,10 @@ if [ "$smoke" = 1 ]; then
 else
   work="${work:-$here/work}"
   n_train=4000; n_held=500; steps=6000; threads=2; batch=16; crop=256
-  model_out="$here/csp-shapes.onnx"; metrics="$here/metrics.json"
+  out="${out:-$here}"
+  model_out="$out/csp-shapes.onnx"; metrics="$out/metrics.json"
 fi
+mkdir -p "$(dirname "$model_out")"
 mkdir -p "$work"
 echo "[train.sh] work dir: $work (smoke=$smoke)"
 t0=$(date +%s)

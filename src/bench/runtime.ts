@@ -1,6 +1,6 @@
 // Runtime benchmark: pure inference of the default model (or a fixture when it is not
 // there yet) on the CPU EP at the configured threads, preprocessing of a 640x480 source
-// (arriving as 416x312) into a 416x416 letterbox, decode+NMS of each format's typical
+// into that model's input (letterboxed), decode+NMS of each format's typical
 // output size on synthetic outputs, and event-loop lag while the worker runs flat out.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -190,22 +190,23 @@ export const run: BenchRunner = async ({ quick, log }) => {
       : `Inference: models/csp-shapes.onnx was not there yet, so test/fixtures/models/slow.onnx (a MatMul chain, not a detector) stands in; rerun once the default model is committed.`,
   )
 
-  // Preprocessing 640x480 -> 416x416 letterbox (the frame arrives as 416x312 from ingest).
-  const spec = { width: 416, height: 416, ...inputConvention('yolov5') }
+  // Preprocessing at the model's input size: a 640x480 camera frame arrives already scaled
+  // to fit (ingest does that), or full size when the pipeline could not scale it.
+  const spec = { width: W, height: H, ...inputConvention('yolov5') }
   const pre = new Preprocessor(spec, 1)
-  const arrives = { width: 416, height: 312, data: new Uint8Array(416 * 312 * 3).fill(77) }
+  const arrives = { width: fit.width, height: fit.height, data: frameData() }
   const full = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3).fill(77) }
   const nb = quick ? 3 : 7
   const preRuns = blocks(nb, 50, () => pre.fill(0, arrives))
   figures.push({
-    name: 'preprocess 416x312 frame (640x480 source) → 416x416 NCHW float32',
+    name: `preprocess ${fit.width}x${fit.height} frame (640x480 source) → ${W}x${H} NCHW float32`,
     value: median(preRuns),
     unit: 'ms',
     runs: preRuns,
   })
   const resizeRuns = blocks(nb, 50, () => pre.fill(0, full))
   figures.push({
-    name: 'preprocess with resize, 640x480 frame → 416x416 (nearest)',
+    name: `preprocess with resize, 640x480 frame → ${W}x${H} (nearest)`,
     value: median(resizeRuns),
     unit: 'ms',
     runs: resizeRuns,

@@ -62,23 +62,24 @@ export function readNpyU8(file: string): { shape: number[]; data: Buffer } {
   return { shape, data: buf.subarray(10 + hlen) }
 }
 
-/** HWC uint8 RGB image of w x h placed at (px, py) on a size x size canvas of pad -> CHW float /255. */
+/** HWC uint8 RGB image of w x h placed at (px, py) on an inputW x inputH canvas of pad -> CHW float /255. */
 export function toInput(
   src: Uint8Array,
   srcOffset: number,
   w: number,
   h: number,
-  size: number,
+  inputW: number,
+  inputH: number,
   px: number,
   py: number,
   pad = 114,
 ): Float32Array {
-  const plane = size * size
+  const plane = inputW * inputH
   const input = new Float32Array(3 * plane).fill(pad / 255)
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const s = srcOffset + (y * w + x) * 3
-      const d = (y + py) * size + (x + px)
+      const d = (y + py) * inputW + (x + px)
       input[d] = src[s]! / 255
       input[plane + d] = src[s + 1]! / 255
       input[2 * plane + d] = src[s + 2]! / 255
