@@ -47,7 +47,7 @@ done
 
 if [ "$smoke" = 1 ]; then
   work="${work:-$(mktemp -d /tmp/edgewatch-smoke.XXXXXX)}"
-  n_train=24; n_held=12; steps=14; threads=1; batch=8; crop=192; ab_steps=12
+  n_train=24; n_held=12; steps=14; threads=1; batch=8; crop=192; ab_steps=20
   model_out="$work/csp-shapes.onnx"; metrics="$work/metrics.json"
 else
   work="${work:-$here/work}"

@@ -37,7 +37,7 @@ interface Message {
   objects: { label: string; class: number; score: number; box: [number, number, number, number] }[]
 }
 
-t.test('clip → RTSP → daemon → MQTT: mAP@0.5 ≥ 0.85, no seq gaps, messages equal the database', async (t) => {
+t.test('clip → RTSP → daemon → MQTT: mAP@0.5 ≥ 0.9, no seq gaps, messages equal the database', async (t) => {
   const truth = JSON.parse(fs.readFileSync(TRUTH, 'utf8')) as ClipTruth
   const clipSeconds = truth.frames.length / truth.fps
   const dir = tempDir(t)
@@ -171,5 +171,7 @@ t.test('clip → RTSP → daemon → MQTT: mAP@0.5 ≥ 0.85, no seq gaps, messag
   t.comment(
     `end-to-end mAP@0.5 ${map50.toFixed(3)}, mAP@0.5:0.95 ${best.strict.toFixed(3)} over ${bySeq.size} frames`,
   )
-  t.ok(map50 >= 0.85, `mAP@0.5 ${map50.toFixed(3)} ≥ 0.85`)
+  // measured 0.946 with the committed model (models/README.md); 0.9 leaves room for a
+  // loaded machine's dropped frames and other x264/libav builds
+  t.ok(map50 >= 0.9, `mAP@0.5 ${map50.toFixed(3)} ≥ 0.9`)
 })
