@@ -8,7 +8,7 @@
 #                                     models/metrics.json
 #   bash models/train.sh --ablation   the CSP-vs-plain pair (npm run model:ablation): both
 #                                     variants with the identical recipe at --ablation-steps,
-#                                     trained side by side with one thread each (about 25 min);
+#                                     trained side by side with one thread each (about 11 min);
 #                                     reuses the work dir's data, adds both to metrics.json
 #   bash models/train.sh --smoke      a few steps on tiny data (< 60 s), into a temp dir,
 #                                     never touching the committed model (CI uses this)
