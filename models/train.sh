@@ -17,8 +17,8 @@
 #            e.g. to retrain beside the committed model and compare),
 #            --ablation-steps N (schedule of the CSP-vs-plain pair, default 800)
 #
-# Training is deterministic for a given seed and thread count (fixed data seeds, own RNG for
-# the crops, OpenMP reductions in a fixed order), so a rerun reproduces the committed metrics.
+# Everything is seeded (scene seeds, the crop RNG, the initialisation); with the same thread
+# count and builds a second run wrote a byte-identical ONNX file (models/README.md).
 #
 # Uses Debian's /usr/bin/python3 (python3-torch, python3-onnx, python3-opencv), not a pyenv
 # python, and onnxruntime-node from node_modules for the ONNX scoring and latency.
