@@ -10,6 +10,7 @@ import type { Store, StoredMessage, OutboxRow } from '../store/store.js'
 import { statsTopic, statusTopic } from '../store/message.js'
 import { buildClientOptions, DEFAULT_BACKOFF, type ReconnectBackoff } from './options.js'
 import { StatsPublisher } from './stats-publisher.js'
+import { within } from '../timing/within.js'
 
 export interface PublisherOptions {
   mqtt: ResolvedConfig['mqtt']
@@ -271,13 +272,6 @@ export class Publisher implements Part {
     const rowids = [...this.acked]
     if (this.opts.store.acknowledge(rowids)) this.acked.clear()
   }
-}
-
-/** Waits for `p` at most `ms`; the timer is cleared so it never holds the process open. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
-  clearTimeout(timer)
 }
 
 function sleep(ms: number): Promise<void> {

@@ -31,6 +31,7 @@ import { StatusHttpServer, type ReloadOutcome } from './http-server.js'
 import { renderMetrics } from './metrics.js'
 import { buildStats, buildStatus, statusLine, type DaemonStatus } from './status-model.js'
 import { diffConfig } from './config-diff.js'
+import { within } from '../timing/within.js'
 
 export type ControllerState = 'idle' | 'starting' | 'running' | 'reloading' | 'stopping' | 'stopped'
 
@@ -222,12 +223,7 @@ export class Controller {
     const deadline = Date.now() + this.config.service.stop_timeout * 1000
     this.log.info({ stop_timeout_s: this.config.service.stop_timeout }, 'stopping')
     // Let a reload in progress finish applying (bounded: a model swap can take long).
-    let capTimer: NodeJS.Timeout | undefined
-    await Promise.race([
-      this.reloadChain,
-      new Promise((r) => (capTimer = setTimeout(r, Math.min(5_000, this.config.service.stop_timeout * 500)))),
-    ])
-    clearTimeout(capTimer)
+    await within(this.reloadChain, Math.min(5_000, this.config.service.stop_timeout * 500))
     await this.quietly('http', () => this.http?.stop())
     this.http = null
     await this.quietly('cameras', () => this.cameras?.stop())
