@@ -10,12 +10,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import mqtt from 'mqtt'
 import { APP_ROOT, BUNDLED_MODEL } from '../config/load.js'
 import { DetectSchema, ModelSchema } from '../config/schema.js'
 import { DetectorEngine } from '../runtime/engine.js'
-import { freePort, startMosquitto, startRtspServer, type Service } from './services.js'
+import { encodeMp4, freePort, startMosquitto, startRtspServer, type Service } from './services.js'
 import { median, percentile, type BenchFigure, type BenchOptions, type BenchRunner } from './types.js'
 
 const CLIP = path.join(APP_ROOT, 'models', 'clip', 'shapes-clip.mp4')
@@ -180,30 +180,17 @@ async function pureInferenceFps(seconds: number): Promise<number> {
  * the same cores, which is not what a camera does.)
  */
 function fastClip(dir: string, fps: number): string {
-  const file = path.join(dir, `fast-${fps}.mp4`)
-  const r = spawnSync(
-    'gst-launch-1.0',
-    [
-      '-q',
-      'videotestsrc',
-      'pattern=ball',
-      `num-buffers=${fps * 10}`,
-      '!',
-      `video/x-raw,width=640,height=480,framerate=${fps}/1`,
-      '!',
-      'x264enc',
-      'speed-preset=veryfast',
-      `key-int-max=${fps}`,
-      '!',
-      'mp4mux',
-      '!',
-      'filesink',
-      `location=${file}`,
-    ],
-    { encoding: 'utf8' },
-  )
-  if (r.status !== 0) throw new Error(`could not make ${file}: ${r.stderr}`)
-  return file
+  return encodeMp4(path.join(dir, `fast-${fps}.mp4`), [
+    'videotestsrc',
+    'pattern=ball',
+    `num-buffers=${fps * 10}`,
+    '!',
+    `video/x-raw,width=640,height=480,framerate=${fps}/1`,
+    '!',
+    'x264enc',
+    'speed-preset=veryfast',
+    `key-int-max=${fps}`,
+  ])
 }
 
 /** (2)+(4) One camera delivering 60 fps (faster than the model keeps up). */

@@ -6,7 +6,7 @@
 //   and last frame, over the stream time (pts) between them, realtime: true.
 //   Pipe throughput: realtime: false (as fast as decoding allows), MB/s of RGB frames
 //   handed to onFrame, and the daemon-side CPU it took to parse them.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,6 +15,7 @@ import { CameraSchema } from '../config/schema.js'
 import { createLogger } from '../log/logger.js'
 import { redact } from '../log/redact.js'
 import type { Frame } from '../pipeline/frame.js'
+import { encodeMp4 } from './services.js'
 import { median, type BenchFigure, type BenchRunner } from './types.js'
 
 const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi'
@@ -28,41 +29,29 @@ function makeClip(dir: string, width: number, height: number, seconds: number): 
     : ['videotestsrc', 'pattern=ball']
   // Roughly what IP cameras send: 2 Mbit/s at 720p, 4 Mbit/s at 1080p, a key frame every 2 s.
   const kbps = height >= 1080 ? 4000 : 2000
-  const r = spawnSync(
-    'gst-launch-1.0',
-    [
-      '-q',
-      ...source,
-      '!',
-      'videoconvert',
-      '!',
-      'videoscale',
-      '!',
-      'videorate',
-      '!',
-      `video/x-raw,format=I420,width=${width},height=${height},framerate=${FPS}/1`,
-      '!',
-      'identity',
-      `eos-after=${seconds * FPS}`,
-      '!',
-      'x264enc',
-      'speed-preset=veryfast',
-      `bitrate=${kbps}`,
-      `key-int-max=${2 * FPS}`,
-      '!',
-      'video/x-h264,profile=main',
-      '!',
-      'h264parse',
-      '!',
-      'mp4mux',
-      '!',
-      'filesink',
-      `location=${file}`,
-    ],
-    { encoding: 'utf8' },
-  )
-  if (r.status !== 0) throw new Error(`encoding the ${height}p test clip failed: ${r.stderr}`)
-  return file
+  return encodeMp4(file, [
+    ...source,
+    '!',
+    'videoconvert',
+    '!',
+    'videoscale',
+    '!',
+    'videorate',
+    '!',
+    `video/x-raw,format=I420,width=${width},height=${height},framerate=${FPS}/1`,
+    '!',
+    'identity',
+    `eos-after=${seconds * FPS}`,
+    '!',
+    'x264enc',
+    'speed-preset=veryfast',
+    `bitrate=${kbps}`,
+    `key-int-max=${2 * FPS}`,
+    '!',
+    'video/x-h264,profile=main',
+    '!',
+    'h264parse',
+  ])
 }
 
 const CLK_TCK = (() => {

@@ -1,9 +1,10 @@
 // Real local services for the benchmarks (loopback only): a mosquitto broker and the
-// project's GStreamer RTSP server (scripts/lib/rtsp_server.py), on free ports.
+// project's GStreamer RTSP server (scripts/lib/rtsp_server.py), on free ports; and the
+// H.264 test clips they play.
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { APP_ROOT } from '../config/load.js'
 
 export function freePort(): Promise<number> {
@@ -65,4 +66,21 @@ export async function startRtspServer(mounts: Record<string, string>): Promise<S
   const proc = spawn('/usr/bin/python3', args, { stdio: 'ignore' })
   await waitPort(port, 'the RTSP server')
   return { url: `rtsp://127.0.0.1:${port}`, port, proc, stop: stopper(proc) }
+}
+
+/**
+ * Runs `gst-launch-1.0 -q <elements> ! mp4mux ! filesink location=<file>`: `elements` is
+ * the source up to and including the H.264 encoder. Returns `file`; throws with gst's
+ * stderr when the pipeline fails.
+ */
+export function encodeMp4(file: string, elements: string[]): string {
+  const r = spawnSync(
+    'gst-launch-1.0',
+    ['-q', ...elements, '!', 'mp4mux', '!', 'filesink', `location=${file}`],
+    {
+      encoding: 'utf8',
+    },
+  )
+  if (r.status !== 0) throw new Error(`could not encode ${file}: ${r.stderr}`)
+  return file
 }
