@@ -74,13 +74,8 @@ export async function startRtspServer(mounts: Record<string, string>): Promise<S
  * stderr when the pipeline fails.
  */
 export function encodeMp4(file: string, elements: string[]): string {
-  const r = spawnSync(
-    'gst-launch-1.0',
-    ['-q', ...elements, '!', 'mp4mux', '!', 'filesink', `location=${file}`],
-    {
-      encoding: 'utf8',
-    },
-  )
+  const args = ['-q', ...elements, '!', 'mp4mux', '!', 'filesink', `location=${file}`]
+  const r = spawnSync('gst-launch-1.0', args, { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`could not encode ${file}: ${r.stderr}`)
   return file
 }
