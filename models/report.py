@@ -35,6 +35,8 @@ def main(work, out):
             "params": tr["params"],
             "conv_macs": tr["macs"],
             "gflops": round(2 * tr["macs"] / 1e9, 3),  # 1 MAC = 2 FLOPs (Darknet/CSPNet convention)
+            "p2_link": tr.get("p2_link", 0), "precision": tr.get("precision", "fp32"),
+            "cls_weight": tr.get("cls_weight", 1.0),
             "steps": tr["steps"], "batch": tr["batch"], "crop": tr["crop"], "train_seconds": tr["train_seconds"],
             "final_loss_avg": tr["history"][-1]["loss_avg"] if tr.get("history") else None,
             "torch": {k: ev.get(k) for k in ("mAP50", "mAP50_95", "AP50_per_class")},

@@ -14,7 +14,10 @@ pyramid levels whose size range holds its longer side; on such a level the
 cells whose centres lie within one stride (L-inf) of the box centre are
 positives, a cell claimed by two boxes goes to the smaller box.
 Losses: BCE objectness on all cells, BCE classes and (1 - GIoU) box loss on
-positives, normalised by the number of positives (YOLOX-style weighting).
+positives, normalised by the number of positives, weighted box 5, objectness 1,
+classes 2: the class of small shapes is where the errors are, and doubling its
+weight lifted a 1200-step run from mAP@0.5 0.52 to 0.70 (with the stride-4 link and
+bf16; models/README.md).
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def assign(t: torch.Tensor, centers: torch.Tensor, strides: torch.Tensor):
     return pos, gi[pos]
 
 
-def compute_loss(model: Detector, raw: torch.Tensor, targets, grid, stride):
+def compute_loss(model: Detector, raw: torch.Tensor, targets, grid, stride, cls_weight: float = 2.0):
     """raw: [B, N, 5+C].  Returns (total, parts dict)."""
     B, N, _ = raw.shape
     C = model.num_classes
@@ -159,7 +162,7 @@ def compute_loss(model: Detector, raw: torch.Tensor, targets, grid, stride):
         l_cls = F.binary_cross_entropy_with_logits(r[:, 5:], cls_t, reduction="sum") / n_pos
     else:
         l_box = l_cls = raw.sum() * 0
-    total = 5.0 * l_box + l_obj + l_cls
+    total = 5.0 * l_box + l_obj + cls_weight * l_cls
     return total, {"box": float(l_box), "obj": float(l_obj), "cls": float(l_cls)}
 
 
@@ -186,12 +189,13 @@ def train(args) -> dict:
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
     imgs, labels = data.load(args.data)
-    model = Detector(csp=(args.arch == "csp"))
+    model = Detector(csp=(args.arch == "csp"), p2_link=args.p2_link)
     if args.init:
         # warm start (second phase of a two-phase schedule): weights + BN statistics
         model.load_state_dict(torch.load(args.init, map_location="cpu")["state_dict"])
     info = {"arch": args.arch, "params": count_params(model), "macs": count_macs(model, data.INPUT_W, data.INPUT_H),
-            "input": [data.INPUT_W, data.INPUT_H]}
+            "input": [data.INPUT_W, data.INPUT_H], "p2_link": args.p2_link, "precision": args.precision,
+            "cls_weight": args.cls_weight}
     model = model.to(memory_format=torch.channels_last)
     print(f"[train] {args.arch}: params={info['params']} MACs@{data.INPUT_W}x{data.INPUT_H}={info['macs']} frames={len(imgs)} "
           f"steps={args.steps} batch={args.batch} crop={args.crop}", flush=True)
@@ -219,8 +223,15 @@ def train(args) -> dict:
         for gparam in opt.param_groups:
             gparam["lr"] = lr
         x, targets = batcher.batch(args.batch)
-        raw = model.raw(x)
-        loss, parts = compute_loss(model, raw, targets, grid, stride)
+        if args.precision == "bf16":
+            # bfloat16 autocast: convolutions run in bf16 on oneDNN (AMX / AVX512-BF16 here,
+            # ~1.4x faster steps), weights, optimiser state and the loss stay float32
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                raw = model.raw(x)
+            raw = raw.float()
+        else:
+            raw = model.raw(x)
+        loss, parts = compute_loss(model, raw, targets, grid, stride, args.cls_weight)
         if not torch.isfinite(loss):
             raise RuntimeError(f"non-finite loss at step {step}: {parts}")
         opt.zero_grad(set_to_none=True)
@@ -232,7 +243,8 @@ def train(args) -> dict:
         run = lv if run is None else 0.98 * run + 0.02 * lv
         if args.ckpt_every and step % args.ckpt_every == 0 and step < args.steps:
             # intermediate EMA snapshot, so a long run can be inspected while it trains
-            torch.save({"arch": args.arch, "state_dict": ema.shadow, "info": {"step": step}}, args.out + ".partial")
+            torch.save({"arch": args.arch, "p2_link": args.p2_link, "state_dict": ema.shadow, "info": {"step": step}},
+                       args.out + ".partial")
         if step % args.log_every == 0 or step == 1 or step == last:
             el = time.time() - t0
             rec = {"step": step, "loss": round(lv, 4), "loss_avg": round(run, 4), "lr": round(lr, 6), "elapsed_s": round(el, 1), **{k: round(v, 4) for k, v in parts.items()}}
@@ -244,7 +256,7 @@ def train(args) -> dict:
                  "train_frames": len(imgs), "train_seconds": round(time.time() - t0, 1), "history": hist})
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     state = {k: v.contiguous() for k, v in ema.shadow.items()}  # plain NCHW layout on disk
-    torch.save({"arch": args.arch, "state_dict": state, "info": info}, args.out)
+    torch.save({"arch": args.arch, "p2_link": args.p2_link, "state_dict": state, "info": info}, args.out)
     with open(os.path.splitext(args.out)[0] + ".train.json", "w") as f:
         json.dump(info, f, indent=1)
     print(f"[train] saved {args.out} after {info['train_seconds']} s", flush=True)
@@ -253,7 +265,7 @@ def train(args) -> dict:
 
 def load_model(path: str) -> Detector:
     ck = torch.load(path, map_location="cpu")
-    m = Detector(csp=(ck["arch"] == "csp"))
+    m = Detector(csp=(ck["arch"] == "csp"), p2_link=ck.get("p2_link", 0))
     m.load_state_dict(ck["state_dict"])
     m.eval()
     return m
@@ -277,6 +289,10 @@ def main(argv=None):
     # intermediate snapshot at that step (used when a CPU budget runs out)
     ap.add_argument("--stop-at", type=int, default=0)
     ap.add_argument("--init", help="start from this checkpoint's weights (phase 2)")
+    ap.add_argument("--p2-link", type=int, default=32, help="channels of the stride-4 link into P3 (0: none)")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: bfloat16 autocast for the network (fast only on CPUs with native bf16)")
+    ap.add_argument("--cls-weight", type=float, default=2.0, help="weight of the class loss (box 5, objectness 1)")
     ap.add_argument("--warmup", type=int, default=-1, help="warm-up steps (default: 10 %% of steps, <= 300)")
     train(ap.parse_args(argv))
 
