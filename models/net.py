@@ -225,13 +225,13 @@ def count_macs(model: nn.Module, w: int = 512, h: int = 384) -> int:
 def fuse_bn(model: nn.Module) -> nn.Module:
     """Folds every BatchNorm into the preceding conv (inference only)."""
     for m in model.modules():
-        if isinstance(m, nn.Sequential) and len(m) == 3 and isinstance(m[0], nn.Conv2d) and isinstance(m[1], nn.BatchNorm2d):
+        # ConvBNAct and the stride-4 link: Conv2d, BatchNorm2d, activation
+        if isinstance(m, nn.Sequential) and len(m) == 3 and isinstance(m[1], nn.BatchNorm2d):
             conv, bn = m[0], m[1]
             std = torch.sqrt(bn.running_var + bn.eps)
             w = conv.weight * (bn.weight / std).reshape(-1, 1, 1, 1)
             b = bn.bias - bn.running_mean * bn.weight / std
-            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
-                              bias=True)
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=True)
             fused.weight.data.copy_(w.detach())
             fused.bias.data.copy_(b.detach())
             m[0] = fused

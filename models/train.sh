@@ -3,12 +3,12 @@
 #   generate data -> train CSP -> export ONNX -> evaluate (PyTorch and onnxruntime-node)
 #   -> latency -> metrics JSON.
 #
-#   bash models/train.sh              the shipped model: one 8500-step run, about 53 min on an
+#   bash models/train.sh              the shipped model: one 8500-step run, about 51 min on an
 #                                     idle 2-core box; writes models/csp-shapes.{onnx,yaml} and
 #                                     models/metrics.json
 #   bash models/train.sh --ablation   the CSP-vs-plain pair (npm run model:ablation): both
 #                                     variants with the identical recipe at --ablation-steps,
-#                                     trained side by side with one thread each (about 11 min);
+#                                     trained side by side with one thread each (about 9 min);
 #                                     reuses the work dir's data, adds both to metrics.json
 #   bash models/train.sh --smoke      a few steps on tiny data (< 60 s), into a temp dir,
 #                                     never touching the committed model (CI uses this)
