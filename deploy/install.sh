@@ -223,7 +223,6 @@ install_app() {
   # This script too, so that /opt/edgewatch/deploy/install.sh --uninstall works without
   # the source (bash keeps reading a script that is being removed).
   install_file "$SCRIPT_DIR/install.sh" "$app/deploy/install.sh" 0755
-  # .npmrc carries onnxruntime-node-install=skip (no CUDA download at npm ci).
   [ -f "$SOURCE/.npmrc" ] && install_file "$SOURCE/.npmrc" "$app/.npmrc" 0644
   for f in deploy.md jetson.md configuration.md; do
     [ -f "$SOURCE/docs/$f" ] && install_file "$SOURCE/docs/$f" "$app/docs/$f" 0644
@@ -233,7 +232,10 @@ install_app() {
 }
 
 # Small commands for act (functions, so --dry-run can print them like any other).
-npm_ci() { (cd "$1" && npm ci --omit=dev --no-audit --no-fund); }
+# onnxruntime-node's postinstall would download CUDA binaries (and fail offline): its own
+# ONNXRUNTIME_NODE_INSTALL=skip turns it off; package.json's allowScripts denies it too,
+# for the npm versions that enforce allowScripts.
+npm_ci() { (cd "$1" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund); }
 write_file() { printf '%s\n' "$2" >"$1"; }
 make_link() { mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"; }
 

@@ -15,11 +15,11 @@ RUNTIME_PACKAGES=(
 )
 # What the tests need on top: linters, the model's Python toolchain (training smoke
 # test, fixture models, the scene generator), the corrupt/real clips of opencv-doc,
-# systemd tools.
+# systemd tools, promtool (prometheus) to lint /metrics.
 # shellcheck disable=SC2034
 TEST_PACKAGES=(
   shellcheck python3-onnx python3-numpy python3-torch python3-pil python3-opencv
-  opencv-doc systemd openssl
+  opencv-doc systemd openssl prometheus
 )
 
 as_root() {
@@ -63,11 +63,15 @@ check_node() {
 }
 
 # ensure_node_modules: npm ci when node_modules is missing or older than the lock file.
+# ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's postinstall would download CUDA
+# binaries for linux/x64 and fails offline; the variable is the package's own switch (an
+# .npmrc key for it is an unknown project config to npm 11, and npm 12 drops those).
+# package.json's allowScripts approves the two native builds and denies that download.
 ensure_node_modules() {
   local stamp=node_modules/.package-lock.json
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
     echo "edgewatch: npm ci" >&2
-    npm ci --no-audit --no-fund
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   fi
 }
 

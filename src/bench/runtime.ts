@@ -12,8 +12,8 @@ import { DetectorEngine } from '../runtime/engine.js'
 import { InferenceRuntime } from '../runtime/inference-runtime.js'
 import { Preprocessor } from '../runtime/preprocess.js'
 import { Postprocessor } from '../runtime/postprocess.js'
-import { createDecoder, type OutputFormat } from '../runtime/decoders/index.js'
-import type { OutputTensor } from '../runtime/decoders/decoder.js'
+import { outputFormatReader, type OutputFormat } from '../runtime/output-formats/index.js'
+import type { OutputTensor } from '../runtime/output-formats/format.js'
 import { inputConvention, DEFAULT_ANCHORS } from '../runtime/conventions.js'
 import { letterboxFor } from '../runtime/letterbox.js'
 import { median, percentile, type BenchFigure, type BenchRunner } from './types.js'
@@ -217,7 +217,7 @@ export const run: BenchRunner = async ({ quick, log }) => {
     log(`decode ${c.format}`)
     const outputs = syntheticOutputs(c.format, c.size)
     const labels = Array.from({ length: CLASSES }, (_, i) => `class${i}`)
-    const post = new Postprocessor(createDecoder(c.format), labels, detect, {
+    const post = new Postprocessor(outputFormatReader(c.format), labels, detect, {
       width: c.size,
       height: c.size,
       strides: [8, 16, 32],

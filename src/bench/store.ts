@@ -93,7 +93,6 @@ async function storeAndPublish(dir: string, url: string, frames: number): Promis
     deviceId: 'bench',
     store,
     log,
-    statsProvider: () => ({}),
   })
   await publisher.start()
   while (!publisher.status().connected) await new Promise((r) => setTimeout(r, 20))

@@ -12,6 +12,8 @@ import type { z } from 'zod'
 import { ConfigSchema, NAME_PATTERN, type EdgewatchConfig } from './schema.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { checkCameraSource } from './sources.js'
+import { isLoopback, parseListen } from './listen.js'
+import { firstLine } from '../log/text.js'
 
 /** The configuration after validation: defaults filled, paths absolute, frozen. */
 export type ResolvedConfig = Readonly<
@@ -31,6 +33,13 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv
   /** Skip checks that touch the filesystem (used by `model inspect`-like callers). */
   checkFiles?: boolean
+}
+
+/** The cameras to run (enabled: false keeps one in the file without running it). */
+export function enabledCameras(
+  all: ResolvedConfig['cameras'],
+): Record<string, ResolvedConfig['cameras'][string]> {
+  return Object.fromEntries(Object.entries(all).filter(([, c]) => c.enabled))
 }
 
 /** Reads and validates a config file; throws ConfigError listing every problem. */
@@ -177,18 +186,6 @@ function checkReadable(file: string, at: string, add: (p: string, m: string) => 
   }
 }
 
-export function parseListen(listen: string): { host: string; port: number } | null {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen)
-  if (!m) return null
-  const port = Number(m[2])
-  if (port < 0 || port > 65535) return null
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
 /** Replaces ${VAR} and ${VAR:-default} in string values, recording unset variables. */
@@ -276,10 +273,6 @@ function keyPathAt(node: YamlNode | null | undefined, offset: number, at: string
       return keyPathAt(val, offset, [...at, name])
   }
   return at.join('.')
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s
 }
 
 function sanitizeName(s: string): string {

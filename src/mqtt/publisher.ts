@@ -5,20 +5,20 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
-import type { Part } from '../service/part.js'
+import type { Part } from '../lifecycle.js'
 import type { Store, StoredMessage, OutboxRow } from '../store/store.js'
-import { statsTopic, statusTopic } from '../store/message.js'
+import { statusTopic } from '../store/message.js'
 import { buildClientOptions, DEFAULT_BACKOFF, type ReconnectBackoff } from './options.js'
-import { StatsPublisher } from './stats-publisher.js'
 import { within } from '../timing/within.js'
+import { LogThrottle } from '../log/throttle.js'
 
 export interface PublisherOptions {
   mqtt: ResolvedConfig['mqtt']
   deviceId: string
   store: Store
   log: Logger
-  /** The daemon's stats payload, published every mqtt.stats_interval s to <prefix>/<device>/stats. */
-  statsProvider: () => Record<string, unknown>
+  /** Called on every (re)connection, after `online` was sent (retained state goes again). */
+  onConnect?: () => void
   /** Reconnect delays (tests shorten them). */
   backoff?: ReconnectBackoff
   /** Redacts free text (errors) before it reaches status()/logs. */
@@ -35,13 +35,16 @@ export interface PublisherStatus {
   live_sent: number
 }
 
-const LOG_EVERY_MS = 60_000
+/** A message that does not go through the outbox: stats, retained state. */
+export interface DirectPublish {
+  topic: string
+  payload: string
+  qos: 0 | 1 | 2
+  retain: boolean
+}
 
 export class Publisher implements Part {
-  readonly name = 'mqtt'
-  readonly critical = false
   private client: MqttClient | null = null
-  private stats: StatsPublisher | null = null
   private readonly log: Logger
   private readonly backoff: ReconnectBackoff
   /** Highest outbox rowid handed to MQTT.js. */
@@ -58,7 +61,7 @@ export class Publisher implements Part {
   private liveInflight = 0
   private counters = { published: 0, reconnects: 0, live_sent: 0, live_dropped: 0 }
   private lastError: string | null = null
-  private lastErrorLog = 0
+  private readonly errorLog = new LogThrottle()
   private delay: number
 
   constructor(private readonly opts: PublisherOptions) {
@@ -88,14 +91,6 @@ export class Publisher implements Part {
       this.counters.reconnects++
     })
     client.on('error', (err) => this.noteError(err))
-    this.stats = new StatsPublisher({
-      topic: statsTopic(this.prefix, this.opts.deviceId),
-      intervalMs: cfg.stats_interval * 1000,
-      provider: this.opts.statsProvider,
-      client: () => this.client,
-      log: this.log,
-    })
-    this.stats.start()
     this.log.info(
       { url: this.opts.redact ? this.opts.redact(cfg.url) : cfg.url, clientId: options.clientId },
       'connecting to the broker (not waiting: the outbox covers outages)',
@@ -121,8 +116,15 @@ export class Publisher implements Part {
     })
   }
 
+  /** Sends now if connected (no outbox, no retry); false when there is no connection. */
+  publishDirect(msg: DirectPublish): boolean {
+    const client = this.client
+    if (!client?.connected || this.stopping) return false
+    client.publish(msg.topic, msg.payload, { qos: msg.qos, retain: msg.retain }, () => undefined)
+    return true
+  }
+
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.stats?.stop()
     const client = this.client
     if (!client) return
     const deadline = Date.now() + timeoutMs
@@ -183,6 +185,11 @@ export class Publisher implements Part {
       { qos: 1, retain: true },
       () => undefined,
     )
+    try {
+      this.opts.onConnect?.()
+    } catch (err) {
+      this.log.error({ err }, 'onConnect handler threw')
+    }
     this.schedule()
   }
 
@@ -195,9 +202,7 @@ export class Publisher implements Part {
   private noteError(err: Error): void {
     const text = this.opts.redact ? this.opts.redact(err.message) : err.message
     this.lastError = text
-    const t = Date.now()
-    if (t - this.lastErrorLog >= LOG_EVERY_MS) {
-      this.lastErrorLog = t
+    if (this.errorLog.take() !== null) {
       this.log.warn(
         { error: text, backlog: this.opts.store.backlog },
         'broker connection problem; messages wait in the outbox and are sent on reconnect',

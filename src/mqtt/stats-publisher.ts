@@ -1,20 +1,21 @@
-// Publishes the daemon's stats JSON to <prefix>/<device>/stats every stats_interval
-// seconds while connected (QoS 0, not retained: a stale figure is worse than none).
-import type { MqttClient } from 'mqtt'
+// Publishes the daemon's stats JSON every `intervalMs` while connected (QoS 0, not
+// retained, not through the outbox: a stale figure is worse than none).
 import type { Logger } from '../log/logger.js'
+import type { DirectPublish } from './publisher.js'
+
+export interface StatsPublisherOptions {
+  topic: string
+  intervalMs: number
+  provider: () => Record<string, unknown>
+  /** The publisher's publishDirect: false when not connected. */
+  send: (msg: DirectPublish) => boolean
+  log: Logger
+}
 
 export class StatsPublisher {
   private timer: NodeJS.Timeout | null = null
 
-  constructor(
-    private readonly opts: {
-      topic: string
-      intervalMs: number
-      provider: () => Record<string, unknown>
-      client: () => MqttClient | null
-      log: Logger
-    },
-  ) {}
+  constructor(private readonly opts: StatsPublisherOptions) {}
 
   start(): void {
     this.timer = setInterval(() => this.publishNow(), this.opts.intervalMs)
@@ -27,8 +28,6 @@ export class StatsPublisher {
   }
 
   publishNow(): void {
-    const client = this.opts.client()
-    if (!client?.connected) return
     let payload: string
     try {
       payload = JSON.stringify(this.opts.provider())
@@ -36,6 +35,6 @@ export class StatsPublisher {
       this.opts.log.warn({ err }, 'stats provider failed; stats not published this time')
       return
     }
-    client.publish(this.opts.topic, payload, { qos: 0, retain: false }, () => undefined)
+    this.opts.send({ topic: this.opts.topic, payload, qos: 0, retain: false })
   }
 }

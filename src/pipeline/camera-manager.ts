@@ -2,10 +2,10 @@
 // camera failing, stalling or restarting never touches the others.
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
-import type { Part } from '../service/part.js'
+import type { Part } from '../lifecycle.js'
 import type { Frame, CameraStatus } from './frame.js'
 import { Camera } from './camera.js'
-import { chooseDecoder, detectDecoders, type DecoderInventory } from './decoders.js'
+import { chooseVideoDecoder, detectVideoDecoders, type VideoDecoderInventory } from './video-decoders.js'
 import type { BackoffOptions } from './backoff.js'
 import { havePdeathsigWrapper } from './child.js'
 
@@ -27,10 +27,8 @@ export interface ApplyResult {
 }
 
 export class CameraManager implements Part {
-  readonly name = 'cameras'
-  readonly critical = false
   private readonly running = new Map<string, { camera: Camera; key: string }>()
-  private inventory: DecoderInventory | null = null
+  private inventory: VideoDecoderInventory | null = null
   private pdeathsig = true
   private cameras: Readonly<Record<string, CameraConfig>>
   private defaultMaxFps: number
@@ -41,7 +39,7 @@ export class CameraManager implements Part {
   }
 
   async start(): Promise<void> {
-    this.inventory = await detectDecoders()
+    this.inventory = await detectVideoDecoders()
     this.pdeathsig = havePdeathsigWrapper()
     if (!this.pdeathsig) {
       this.opts.log.warn('setpriv (util-linux) not found: camera children may outlive a killed daemon')
@@ -113,7 +111,7 @@ export class CameraManager implements Part {
       config,
       maxFps: config.max_fps ?? defaultMaxFps,
       target: this.opts.target,
-      decoder: chooseDecoder(config.decoder, inventory),
+      decoder: chooseVideoDecoder(config.decoder, inventory),
       log: this.opts.log.child({ camera: name }),
       onFrame: this.opts.onFrame,
       backoff: this.opts.backoff,

@@ -1,14 +1,15 @@
 // One supervised camera: runs its gst-launch child, parses frames off the pipe, and
-// restarts it (exponential backoff with jitter) when it stalls, errors or exits.
-import net from 'node:net'
+// restarts it (exponential backoff with jitter) when it stalls, errors or exits. Size
+// negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts.
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
 import { redact } from '../log/redact.js'
 import type { CameraState, CameraStatus, Frame } from './frame.js'
 import { GdpParser, type GdpPacket } from './gdp.js'
-import { parseVideoCaps, rgbStride, sourceCapsFromVerboseLine } from './caps.js'
-import { describePipeline, fitSize, type PipelineSpec } from './describe.js'
-import type { DecoderChoice } from './decoders.js'
+import { describePipeline, type PipelineSpec } from './describe.js'
+import { FrameSizes } from './frame-sizes.js'
+import { ReachabilityPoller } from './reachability.js'
+import type { VideoDecoderChoice } from './video-decoders.js'
 import { classifyGstError, StderrScanner, type CameraFault } from './errors.js'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { FpsMeter } from './rate.js'
@@ -20,7 +21,7 @@ export interface CameraOptions {
   config: CameraConfig
   maxFps: number
   target: { width: number; height: number }
-  decoder: DecoderChoice
+  decoder: VideoDecoderChoice
   log: Logger
   onFrame: (frame: Frame) => void
   /** Called on every state change (probe uses it to stop at the first verdict). */
@@ -32,8 +33,6 @@ export interface CameraOptions {
   now?: () => number
 }
 
-/** How long frames wait for the source size after a caps change (see onCaps). */
-const SOURCE_WAIT_MS = 1000
 const WATCHDOG_MS = 1000
 
 export class Camera {
@@ -53,20 +52,12 @@ export class Camera {
   private lastFrameAt: number | null = null
   private spawnedAt = 0
   private streamingSince: number | null = null
-  private source: { width: number; height: number } | null = null
-  private scaled: { width: number; height: number } | null = null
-  private sourceLines = 0
-  private sourceLinesAtCaps = 0
-  private waitSourceUntil = 0
-  private held: Frame | null = null
+  private readonly sizes: FrameSizes
   /** The child's current time segment: maps buffer PTS to stream time (segment.ts). */
   private segment: Segment | null = null
-  /** Exact scaled size, once a source size is known (see describe.ts). */
-  private scaleTo: { width: number; height: number } | null = null
-  private heldTimer: NodeJS.Timeout | null = null
   private restartTimer: NodeJS.Timeout | null = null
   private restartAt: number | null = null
-  private pollTimer: NodeJS.Timeout | null = null
+  private readonly reachability = new ReachabilityPoller()
   private watchdog: NodeJS.Timeout | null = null
   private readonly backoff: Backoff
   private readonly now: () => number
@@ -75,6 +66,13 @@ export class Camera {
     this.seq = opts.firstSeq ?? 0
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff })
     this.now = opts.now ?? Date.now
+    this.sizes = new FrameSizes({
+      target: opts.target,
+      log: opts.log,
+      now: this.now,
+      release: (f) => this.deliver(f),
+      rescale: () => this.rescale(),
+    })
   }
 
   get name(): string {
@@ -96,7 +94,7 @@ export class Camera {
       maxFps: this.opts.maxFps,
       target: this.opts.target,
       decoder: this.opts.decoder,
-      scaleTo: this.scaleTo,
+      scaleTo: this.sizes.scaleTo,
     })
   }
 
@@ -110,10 +108,11 @@ export class Camera {
 
   async stop(): Promise<void> {
     this.stopping = true
-    for (const t of [this.restartTimer, this.pollTimer, this.heldTimer]) if (t) clearTimeout(t)
+    if (this.restartTimer) clearTimeout(this.restartTimer)
     if (this.watchdog) clearInterval(this.watchdog)
-    this.restartTimer = this.pollTimer = this.heldTimer = this.watchdog = null
-    this.held = null
+    this.restartTimer = this.watchdog = null
+    this.reachability.stop()
+    this.sizes.clear()
     const p = this.proc
     if (p) await stopGst(p)
     this.setState('stopped', this.lastError)
@@ -130,7 +129,7 @@ export class Camera {
       fps_delivered: this.fpsOut.rate(now),
       restarts: this.restarts,
       last_frame_age: this.lastFrameAt === null ? null : Math.max(0, (now - this.lastFrameAt) / 1000),
-      source: this.source ? { ...this.source } : null,
+      source: this.sizes.source ? { ...this.sizes.source } : null,
       next_retry_s:
         this.restartAt !== null && this.restartTimer ? Math.max(0, (this.restartAt - now) / 1000) : null,
     }
@@ -140,9 +139,8 @@ export class Camera {
     if (this.stopping || !this.spec) return
     this.restartTimer = null
     this.fault = null
-    this.scaled = null
+    this.sizes.newChild()
     this.segment = null
-    this.sourceLines = this.sourceLinesAtCaps = 0
     this.spawnedAt = this.now()
     this.streamingSince = null
     this.setState('starting', this.lastError)
@@ -170,7 +168,7 @@ export class Camera {
     child.stdout!.on('data', (text: string) => {
       const lines = (partial + text).split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) this.onVerboseLine(line)
+      for (const line of lines) this.sizes.onVerboseLine(line)
     })
     const scanner = new StderrScanner((text) => this.onGstError(text))
     child.stderr!.setEncoding('utf8')
@@ -182,26 +180,23 @@ export class Camera {
   }
 
   private onPacket(p: GdpPacket): void {
-    if (p.kind === 'caps') return this.onCaps(p.caps)
+    if (p.kind === 'caps') return this.sizes.onCaps(p.caps)
     if (p.kind === 'event') {
       const seg = parseSegmentEvent(p.text)
       if (seg) this.segment = seg
       return
     }
-    if (p.kind !== 'buffer' || this.scaled === null) return
-    const { width, height } = this.scaled
-    let data = p.data
-    if (data.length !== width * height * 3) {
-      // GStreamer pads RGB rows to 4 bytes: pack them tightly.
-      if (data.length !== rgbStride(width) * height) {
-        this.dropped++
-        return
-      }
-      data = packRows(data, width, height)
+    if (p.kind !== 'buffer' || this.sizes.scaled === null) return
+    const data = this.sizes.pixels(p.data)
+    if (data === null) {
+      this.dropped++
+      return
     }
     const now = this.now()
     this.received++
     this.fpsIn.tick(now)
+    const { width, height } = this.sizes.scaled
+    const source = this.sizes.source
     const frame: Frame = {
       camera: this.opts.name,
       seq: 0,
@@ -209,80 +204,22 @@ export class Camera {
       ts: now,
       width,
       height,
-      sourceWidth: this.source?.width ?? width,
-      sourceHeight: this.source?.height ?? height,
+      sourceWidth: source?.width ?? width,
+      sourceHeight: source?.height ?? height,
       data,
     }
-    if (now < this.waitSourceUntil) {
-      // Latest frame wins while we wait for the source size.
-      if (this.held) this.dropped++
-      this.held = frame
-      return
-    }
-    this.deliver(frame)
+    const admitted = this.sizes.admit(frame)
+    if (admitted === 'deliver') this.deliver(frame)
+    else if (admitted === 'replaced') this.dropped++
   }
 
-  /**
-   * A caps packet precedes the frames of a new scaled size. The matching source size comes
-   * on another pipe (stdout, `-v`), printed by the child before the caps reached gdppay but
-   * possibly read by us later; frames wait (briefly, latest only) until it is in.
-   */
-  private onCaps(caps: string): void {
-    const v = parseVideoCaps(caps)
-    if (!v) return
-    this.scaled = { width: v.width, height: v.height }
-    if (this.sourceLines === this.sourceLinesAtCaps) {
-      this.waitSourceUntil = this.now() + SOURCE_WAIT_MS
-      if (this.heldTimer) clearTimeout(this.heldTimer)
-      this.heldTimer = setTimeout(() => this.releaseHeld(), SOURCE_WAIT_MS)
-    }
-    this.sourceLinesAtCaps = this.sourceLines
-  }
-
-  private onVerboseLine(line: string): void {
-    const v = sourceCapsFromVerboseLine(line)
-    if (!v) return
-    const changed = this.source !== null && (this.source.width !== v.width || this.source.height !== v.height)
-    if (changed) {
-      this.opts.log.info(
-        { from: this.source, to: { width: v.width, height: v.height } },
-        'camera changed resolution',
-      )
-    }
-    this.source = { width: v.width, height: v.height }
-    this.sourceLines++
-    const want = fitSize(this.source, this.opts.target)
-    const have = this.scaleTo ?? this.scaled
-    if (!have || have.width !== want.width || have.height !== want.height) {
-      if (this.scaleTo || !fitsDownscaled(this.source, want)) return this.rescale(want)
-    }
-    if (this.waitSourceUntil > 0) this.releaseHeld()
-  }
-
-  /** Restarts the child with an exact output size (no backoff, not counted as a restart). */
-  private rescale(size: { width: number; height: number }): void {
+  /** The source size asks for another output size: restart the child with it (no backoff, not counted). */
+  private rescale(): void {
     const p = this.proc
-    this.scaleTo = size
     this.spec = this.describe()
-    this.held = null
-    this.waitSourceUntil = 0
-    this.opts.log.info({ source: this.source, frame: size }, 'restarting pipeline with a new output size')
     if (!p) return
     this.proc = null
     void stopGst(p).then(() => this.spawn())
-  }
-
-  private releaseHeld(): void {
-    this.waitSourceUntil = 0
-    if (this.heldTimer) clearTimeout(this.heldTimer)
-    this.heldTimer = null
-    const f = this.held
-    this.held = null
-    if (f && this.source) {
-      f.sourceWidth = this.source.width
-      f.sourceHeight = this.source.height
-    }
-    if (f) this.deliver(f)
   }
 
   private deliver(frame: Frame): void {
@@ -297,7 +234,7 @@ export class Camera {
       this.opts.log.info(
         {
           decoder: this.opts.decoder.label,
-          source: this.source,
+          source: this.sizes.source,
           frame: { width: frame.width, height: frame.height },
         },
         'camera streaming',
@@ -344,7 +281,7 @@ export class Camera {
   private onExit(proc: SpawnedGst, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.proc !== proc) return
     this.proc = null
-    this.held = null
+    this.sizes.clear()
     if (this.stopping) return
     if (this.streamingSince !== null) this.backoff.streamed(this.now() - this.streamingSince)
     let fault = this.fault
@@ -378,42 +315,15 @@ export class Camera {
     this.setState(fault.permanent ? 'failed' : 'backoff', this.lastError)
     this.restartAt = this.now() + delay
     this.restartTimer = setTimeout(() => this.restartNow(), delay)
-    if (fault.unreachable && this.spec?.kind === 'rtsp') this.pollUntilReachable()
+    if (fault.unreachable && this.spec?.kind === 'rtsp' && this.opts.config.url)
+      this.reachability.start(this.opts.config.url, () => this.restartNow())
   }
 
   private restartNow(): void {
     if (this.restartTimer) clearTimeout(this.restartTimer)
-    if (this.pollTimer) clearTimeout(this.pollTimer)
-    this.restartTimer = this.pollTimer = null
+    this.restartTimer = null
+    this.reachability.stop()
     this.spawn()
-  }
-
-  /**
-   * While an unreachable RTSP camera waits out a long backoff, a TCP connect to its port
-   * once a second (no CPU to speak of) notices its return, so it resumes within seconds.
-   * Only a closed → open transition cuts the wait short, so a server that accepts TCP but
-   * keeps failing RTSP still gets the full backoff.
-   */
-  private pollUntilReachable(): void {
-    const url = new URL(this.opts.config.url ?? '')
-    const port = Number(url.port || (url.protocol === 'rtsps:' ? 322 : 554))
-    const host = url.hostname.replace(/^\[|\]$/g, '')
-    let sawClosed = false
-    const poll = (): void => {
-      this.pollTimer = null
-      const sock = net.connect({ host, port })
-      const done = (open: boolean): void => {
-        sock.destroy()
-        if (this.stopping || !this.restartTimer) return
-        if (open && sawClosed) return this.restartNow()
-        if (!open) sawClosed = true
-        this.pollTimer = setTimeout(poll, 1000)
-      }
-      sock.setTimeout(1000, () => done(false))
-      sock.once('connect', () => done(true))
-      sock.once('error', () => done(false))
-    }
-    this.pollTimer = setTimeout(poll, 1000)
   }
 
   private setState(state: CameraState, reason: string | null): void {
@@ -421,20 +331,4 @@ export class Camera {
     this.state = state
     if (changed) this.opts.onState?.(state, reason)
   }
-}
-
-/** Whether videoscale's range fixation already yields `want` (a pure downscale). */
-function fitsDownscaled(
-  source: { width: number; height: number },
-  want: { width: number; height: number },
-): boolean {
-  return source.width >= want.width && source.height >= want.height
-}
-
-function packRows(data: Uint8Array, width: number, height: number): Uint8Array {
-  const row = width * 3
-  const stride = rgbStride(width)
-  const out = new Uint8Array(new ArrayBuffer(row * height))
-  for (let y = 0; y < height; y++) out.set(data.subarray(y * stride, y * stride + row), y * row)
-  return out
 }

@@ -9,13 +9,13 @@
 // child with the exact fitSize() only when that differs (small sources, or a resolution
 // change to another aspect ratio); later restarts use the exact size from the start.
 import type { CameraConfig } from '../config/schema.js'
-import type { DecoderChoice } from './decoders.js'
+import type { VideoDecoderChoice } from './video-decoders.js'
 import { SOURCE_CAPS_ELEMENT } from './caps.js'
 
 export interface DescribeOptions {
   maxFps: number
   target: { width: number; height: number }
-  decoder: DecoderChoice
+  decoder: VideoDecoderChoice
   /** Exact output size (once the source size is known); otherwise ranges that fit the target. */
   scaleTo?: { width: number; height: number } | null
 }
@@ -37,9 +37,9 @@ export function fitSize(
 }
 
 export interface PipelineSpec {
-  /** The gst-launch description. May contain credentials: never log it unredacted. */
+  /** The gst-launch description (args joined). May contain credentials: never log it unredacted. */
   description: string
-  /** The description split into gst-launch-1.0 arguments (see splitDescription). */
+  /** gst-launch-1.0's arguments: one per element, property, caps or `!`. */
   args: string[]
   /** Extra environment for the child (decoder rank overrides). */
   env: Record<string, string>
@@ -58,7 +58,7 @@ export function quote(value: string): string {
  * rank (GST_PLUGIN_FEATURE_RANK, documented in GStreamer's running.html) selects it for
  * both H.264 and H.265 without knowing the codec before the stream starts.
  */
-export function decoderRankEnv(decoder: DecoderChoice): Record<string, string> {
+export function decoderRankEnv(decoder: VideoDecoderChoice): Record<string, string> {
   const byFamily: Record<string, string[]> = {
     cpu: ['avdec_h264', 'avdec_h265'],
     vaapi:
@@ -69,8 +69,13 @@ export function decoderRankEnv(decoder: DecoderChoice): Record<string, string> {
   return els ? { GST_PLUGIN_FEATURE_RANK: els.map((e) => `${e}:MAX`).join(',') } : {}
 }
 
-export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src: string; live: boolean } {
-  if (cam.pipeline !== undefined) return { kind: 'custom', src: cam.pipeline, live: true }
+/** `key="value"`: one argument, quoted so gst-launch's parser takes the value verbatim. */
+function prop(key: string, value: string): string {
+  return `${key}=${quote(value)}`
+}
+
+export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src: string[]; live: boolean } {
+  if (cam.pipeline !== undefined) return { kind: 'custom', src: splitDescription(cam.pipeline), live: true }
   const url = new URL(cam.url ?? '')
   switch (url.protocol) {
     case 'rtsp:':
@@ -81,19 +86,28 @@ export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src:
       url.password = ''
       // Credentials go in rtspsrc's own properties so the location GStreamer repeats in its
       // messages carries none; the redactor also covers `user-pw=`.
-      const auth = user ? ` user-id=${quote(user)} user-pw=${quote(password)}` : ''
+      const auth = user ? [prop('user-id', user), prop('user-pw', password)] : []
       return {
         kind: 'rtsp',
         live: true,
-        src:
-          `rtspsrc location=${quote(url.toString())} protocols=${cam.transport} latency=200 ` +
-          `drop-on-latency=true${auth}`,
+        src: [
+          'rtspsrc',
+          prop('location', url.toString()),
+          `protocols=${cam.transport}`,
+          'latency=200',
+          'drop-on-latency=true',
+          ...auth,
+        ],
       }
     }
     case 'file:':
-      return { kind: 'file', live: false, src: `filesrc location=${quote(decodeURIComponent(url.pathname))}` }
+      return {
+        kind: 'file',
+        live: false,
+        src: ['filesrc', prop('location', decodeURIComponent(url.pathname))],
+      }
     case 'v4l2:':
-      return { kind: 'v4l2', live: true, src: `v4l2src device=${quote(decodeURIComponent(url.pathname))}` }
+      return { kind: 'v4l2', live: true, src: ['v4l2src', prop('device', decodeURIComponent(url.pathname))] }
     default:
       throw new Error(`unsupported camera URL scheme "${url.protocol}"`)
   }
@@ -102,7 +116,12 @@ export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src:
 export function describePipeline(cam: CameraConfig, opts: DescribeOptions): PipelineSpec {
   const { kind, src, live } = sourceFor(cam)
   const { width, height } = opts.target
-  const rate = `videorate name=${SOURCE_CAPS_ELEMENT} drop-only=true max-rate=${Math.max(1, Math.round(opts.maxFps))}`
+  const rate = [
+    'videorate',
+    `name=${SOURCE_CAPS_ELEMENT}`,
+    'drop-only=true',
+    `max-rate=${Math.max(1, Math.round(opts.maxFps))}`,
+  ]
   const fit = opts.scaleTo
     ? `width=${opts.scaleTo.width},height=${opts.scaleTo.height},pixel-aspect-ratio=1/1`
     : `width=[2,${width}],height=[2,${height}],pixel-aspect-ratio=1/1`
@@ -112,29 +131,50 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
   // batch work), dropping nothing.
   const tail =
     kind === 'file'
-      ? `gdppay ! fdsink fd=3 sync=${cam.realtime}`
-      : 'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! gdppay ! fdsink fd=3 sync=false'
-  let decode: string
-  let scale: string
+      ? ['gdppay', '!', 'fdsink', 'fd=3', `sync=${cam.realtime}`]
+      : [
+          'queue',
+          'leaky=downstream',
+          'max-size-buffers=1',
+          'max-size-bytes=0',
+          'max-size-time=0',
+          '!',
+          'gdppay',
+          '!',
+          'fdsink',
+          'fd=3',
+          'sync=false',
+        ]
+  let decode: string[]
+  let scale: string[]
   if (opts.decoder.family === 'nvv4l2') {
     // NVIDIA's documented Jetson chain (Accelerated GStreamer guide): parse, decode to NVMM
     // memory, scale/convert with nvvidconv to RGBA in system memory; videoconvert packs RGB.
-    decode = kind === 'custom' ? '' : 'parsebin ! nvv4l2decoder ! '
-    scale = `nvvidconv ! video/x-raw,format=RGBA,${fit} ! videoconvert ! video/x-raw,format=RGB`
+    decode = kind === 'custom' ? [] : ['parsebin', '!', 'nvv4l2decoder', '!']
+    scale = [
+      'nvvidconv',
+      '!',
+      `video/x-raw,format=RGBA,${fit}`,
+      '!',
+      'videoconvert',
+      '!',
+      'video/x-raw,format=RGB',
+    ]
   } else {
-    decode = kind === 'custom' ? '' : 'decodebin ! '
+    decode = kind === 'custom' ? [] : ['decodebin', '!']
     // Scale first, in the decoder's YUV, then convert the small frame to RGB: converting a
     // 1080p frame to RGB before scaling costs twice the CPU (docs/benchmarks.md).
-    scale = `videoscale ! videoconvert ! video/x-raw,format=RGB,${fit}`
+    scale = ['videoscale', '!', 'videoconvert', '!', `video/x-raw,format=RGB,${fit}`]
   }
-  const description = `${src} ! ${decode}${rate} ! ${scale} ! ${tail}`
-  return { description, args: splitDescription(description), env: decoderRankEnv(opts.decoder), kind, live }
+  const args = [...src, '!', ...decode, ...rate, '!', ...scale, '!', ...tail]
+  return { description: args.join(' '), args, env: decoderRankEnv(opts.decoder), kind, live }
 }
 
 /**
- * gst-launch-1.0 escapes the spaces of each argument outside double quotes before
- * parsing (gst_parse_launchv), so a whole description in one argument is one token and
- * a syntax error. Split it at spaces outside double quotes, as a shell would.
+ * A user's `pipeline:` fragment as gst-launch-1.0 arguments. gst-launch escapes the
+ * spaces of each argument outside double quotes before parsing (gst_parse_launchv), so a
+ * whole description in one argument is one token and a syntax error. Split it at spaces
+ * outside double quotes, as a shell would; a backslash escapes the next character.
  */
 export function splitDescription(description: string): string[] {
   const out: string[] = []
@@ -142,7 +182,12 @@ export function splitDescription(description: string): string[] {
   let inQuotes = false
   for (let i = 0; i < description.length; i++) {
     const c = description[i]!
-    if (c === '"' && description[i - 1] !== '\\') inQuotes = !inQuotes
+    if (c === '\\' && i + 1 < description.length) {
+      // An escaped character (\" or \\) belongs to the token as written.
+      cur += c + description[++i]!
+      continue
+    }
+    if (c === '"') inQuotes = !inQuotes
     if (/\s/.test(c) && !inQuotes) {
       if (cur) out.push(cur)
       cur = ''

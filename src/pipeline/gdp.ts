@@ -1,7 +1,7 @@
 // Parser for the GStreamer Data Protocol stream that `gdppay ! fdsink` writes.
 //
-// Layout verified against GStreamer 1.22 gdppay output (see test/pipeline/gdp.test.ts):
-// a 62-byte big-endian header before every payload —
+// Layout verified against GStreamer 1.22 gdppay output (test/pipeline/units.test.ts
+// parses what a real gdppay writes): a 62-byte big-endian header before every payload —
 //   0 major (1) · 1 minor (0) · 2 flags · 3 pad · 4–5 payload type (1 buffer, 2 caps,
 //   64 + GstEventType for events) · 6–9 payload length · 10–17 PTS (ns, all ones = none) ·
 //   18–25 duration · 26–33 offset · 34–41 offset_end · 42–43 buffer flags · 44–51 DTS ·
@@ -34,7 +34,8 @@ export class GdpError extends Error {
  * that callers can hand them on by transfer.
  */
 export class GdpParser {
-  private header: Buffer | null = null
+  /** A complete header has been read; the payload is being filled. */
+  private inPayload = false
   private headerFill = 0
   private readonly headerBuf = Buffer.alloc(GDP_HEADER_SIZE)
   private payload: Uint8Array | null = null
@@ -47,7 +48,7 @@ export class GdpParser {
   push(chunk: Uint8Array, emit: (p: GdpPacket) => void): void {
     let pos = 0
     while (pos < chunk.length) {
-      if (this.header === null) {
+      if (!this.inPayload) {
         const n = Math.min(GDP_HEADER_SIZE - this.headerFill, chunk.length - pos)
         this.headerBuf.set(chunk.subarray(pos, pos + n), this.headerFill)
         this.headerFill += n
@@ -73,7 +74,7 @@ export class GdpParser {
     if (h[0] !== 1 || h[1] !== 0) {
       throw new GdpError(`not a GDP 1.0 header (version bytes ${h[0]}.${h[1]})`)
     }
-    this.header = h
+    this.inPayload = true
     this.type = h.readUInt16BE(4)
     const len = h.readUInt32BE(6)
     const pts = h.readBigUInt64BE(10)
@@ -87,7 +88,7 @@ export class GdpParser {
   private finishPacket(emit: (p: GdpPacket) => void): void {
     const data = this.payload ?? new Uint8Array(0)
     const type = this.type
-    this.header = null
+    this.inPayload = false
     this.headerFill = 0
     this.payload = null
     this.payloadFill = 0

@@ -7,7 +7,7 @@ import { redact } from '../log/redact.js'
 import { Camera } from './camera.js'
 import { fitSize } from './describe.js'
 import { havePdeathsigWrapper } from './child.js'
-import { chooseDecoder, detectDecoders } from './decoders.js'
+import { chooseVideoDecoder, detectVideoDecoders } from './video-decoders.js'
 
 export interface CameraProbeResult {
   name: string
@@ -30,14 +30,14 @@ export async function probeCameras(
   cameras: Readonly<Record<string, CameraConfig>>,
   opts: ProbeOptions,
 ): Promise<CameraProbeResult[]> {
-  const inventory = await detectDecoders()
+  const inventory = await detectVideoDecoders()
   const pdeathsig = havePdeathsigWrapper()
   const log = createLogger({ level: 'silent', redact })
   const enabled = Object.entries(cameras).filter(([, c]) => c.enabled)
   // In parallel: each camera is its own child and a slow one should not add up.
   return Promise.all(
     enabled.map(async ([name, config]) => {
-      const decoder = chooseDecoder(config.decoder, inventory)
+      const decoder = chooseVideoDecoder(config.decoder, inventory)
       let frame: CameraProbeResult['frame'] = null
       let verdict: (why: string | null) => void = () => {}
       const done = new Promise<string | null>((resolve) => (verdict = resolve))

@@ -1,7 +1,7 @@
 // Preprocessing conventions of each exporter family, used for manifest keys left out.
 // (YOLOX trains on BGR 0-255 images placed top-left; the Ultralytics/YOLOv7/Scaled-YOLOv4
 // family on RGB /255 images centred, both padded with 114.)
-import type { OutputFormat } from './decoders/index.js'
+import type { OutputFormat } from './output-formats/index.js'
 import type { InputSpec } from './preprocess.js'
 
 export type InputConvention = Omit<InputSpec, 'width' | 'height'>

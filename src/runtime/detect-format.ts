@@ -1,8 +1,8 @@
 // Auto-detection of the output format from the model's real output shapes (taken from a
 // warm-up run, so dynamic dims are concrete). Only unambiguous cases are decided; for the
 // rest the manifest must say `format:`.
-import { gridCells, shapeText, type OutputShape } from './decoders/decoder.js'
-import type { OutputFormat } from './decoders/index.js'
+import { gridCells, shapeText, type OutputShape } from './output-formats/format.js'
+import type { OutputFormat } from './output-formats/index.js'
 
 export type Detection = { format: OutputFormat; reason: string } | { error: string }
 

@@ -9,8 +9,8 @@ import type { InferenceResult } from './types.js'
 import { openSession, type OpenedSession } from './session.js'
 import { loadManifest, type LoadedManifest, type ManifestOverrides } from './manifest.js'
 import { detectFormat } from './detect-format.js'
-import { createDecoder, classesFromShape, type OutputFormat } from './decoders/index.js'
-import { shapeText, type OutputTensor } from './decoders/decoder.js'
+import { outputFormatReader, classesFromShape, type OutputFormat } from './output-formats/index.js'
+import { shapeText, type OutputTensor } from './output-formats/format.js'
 import { inputConvention, DEFAULT_ANCHORS, DEFAULT_STRIDES } from './conventions.js'
 import { Preprocessor, type InputSpec } from './preprocess.js'
 import { Postprocessor } from './postprocess.js'
@@ -21,9 +21,6 @@ import type { Frame } from '../pipeline/frame.js'
 
 export type ModelSettings = ResolvedConfig['model']
 export type DetectSettings = ResolvedConfig['detect']
-
-/** A frame as the worker receives it: the pipeline's Frame, its pixels transferred. */
-export type EngineFrame = Frame
 
 export interface EngineInfo {
   model: string
@@ -178,8 +175,8 @@ export class DetectorEngine {
     const strides = manifest.strides ?? [...DEFAULT_STRIDES]
     const anchors =
       format === 'yolo-raw' ? (manifest.anchors ?? DEFAULT_ANCHORS.map((a) => [...a])) : manifest.anchors
-    const decoder = createDecoder(format)
-    const checked = decoder.check(outputs, { inputWidth: width, inputHeight: height, strides, anchors })
+    const reader = outputFormatReader(format)
+    const checked = reader.check(outputs, { inputWidth: width, inputHeight: height, strides, anchors })
     if ('error' in checked)
       throw new ModelError(`${where}: the model does not match format ${format}: ${checked.error}`, DOCS_HINT)
     let labels = manifest.labels
@@ -197,7 +194,7 @@ export class DetectorEngine {
     labels ??= []
 
     this.pre = new Preprocessor(preprocess, maxBatch)
-    this.post = new Postprocessor(decoder, labels, this.detect, {
+    this.post = new Postprocessor(reader, labels, this.detect, {
       width,
       height,
       strides,
@@ -226,7 +223,7 @@ export class DetectorEngine {
   }
 
   /** Runs one batch (at most info().maxBatch frames). */
-  async infer(frames: readonly EngineFrame[]): Promise<InferOutput> {
+  async infer(frames: readonly Frame[]): Promise<InferOutput> {
     const info = this.info()
     const pre = this.pre!
     const session = this.opened!.session

@@ -6,9 +6,9 @@ import path from 'node:path'
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
 import type { Frame } from '../pipeline/frame.js'
-import type { Part } from '../service/part.js'
+import type { Part } from '../lifecycle.js'
 import type { InferenceResult } from './types.js'
-import type { EngineFrame, EngineInfo } from './engine.js'
+import type { EngineInfo } from './engine.js'
 import { WorkerClient } from './worker-client.js'
 import { LatencyStats } from './latency.js'
 import { fallbackLine } from './session.js'
@@ -50,8 +50,6 @@ export interface RuntimeStats {
 }
 
 export class InferenceRuntime implements Part {
-  readonly name = 'model'
-  readonly critical = true
   private client: WorkerClient | null = null
   private engineInfo: EngineInfo | null = null
   /** Waiting frames, one per camera, in the order their cameras started waiting. */
@@ -122,11 +120,11 @@ export class InferenceRuntime implements Part {
     const client = this.client
     if (!client || this.inflight || this.queue.size === 0) return
     const max = this.engineInfo?.maxBatch ?? 1
-    const frames: EngineFrame[] = []
+    const frames: Frame[] = []
     for (const [camera, f] of this.queue) {
       if (frames.length >= max) break
       this.queue.delete(camera)
-      frames.push(toEngineFrame(f))
+      frames.push(transferable(f))
     }
     this.counts.batches++
     this.inflight = client.run(frames).then(
@@ -206,7 +204,7 @@ export class InferenceRuntime implements Part {
   }
 }
 
-function toEngineFrame(f: Frame): EngineFrame {
+function transferable(f: Frame): Frame {
   // The buffer is transferred: it must be exactly this frame's bytes.
   const data =
     f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength ? f.data : f.data.slice()

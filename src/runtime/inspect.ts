@@ -5,7 +5,7 @@ import ort from 'onnxruntime-node'
 import { stringify } from 'yaml'
 import { ModelSchema, DetectSchema } from '../config/schema.js'
 import { DetectorEngine, type EngineInfo } from './engine.js'
-import { shapeText } from './decoders/decoder.js'
+import { shapeText } from './output-formats/format.js'
 import { manifestPathFor } from './manifest.js'
 import { ModelError } from './errors.js'
 

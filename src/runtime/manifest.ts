@@ -5,7 +5,7 @@ import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { manifestShape, OUTPUT_FORMATS } from '../config/schema.js'
-import type { OutputFormat } from './decoders/index.js'
+import type { OutputFormat } from './output-formats/index.js'
 import { ModelError, DOCS_HINT } from './errors.js'
 
 /** The manifest keys that may be given in config `model:` (already validated there). */

@@ -3,7 +3,7 @@
 // loaded model; its buffers are reused from frame to frame.
 import type { ResolvedConfig } from '../config/load.js'
 import type { DetectedObject } from './types.js'
-import type { DecodeContext, Decoder, OutputTensor } from './decoders/decoder.js'
+import type { ReadContext, OutputFormatReader, OutputTensor } from './output-formats/format.js'
 import { Candidates } from './candidates.js'
 import { Nms } from './nms.js'
 import { unletterbox, type Letterbox } from './letterbox.js'
@@ -18,11 +18,11 @@ export interface ModelGeometry {
 export class Postprocessor {
   private readonly candidates = new Candidates(1024)
   private readonly nms = new Nms()
-  private readonly ctx: DecodeContext
+  private readonly ctx: ReadContext
   private readonly allowed: Set<string> | null
 
   constructor(
-    private readonly decoder: Decoder,
+    private readonly reader: OutputFormatReader,
     private readonly labels: readonly string[],
     private readonly detect: ResolvedConfig['detect'],
     geometry: ModelGeometry,
@@ -59,7 +59,7 @@ export class Postprocessor {
   ): DetectedObject[] {
     const c = this.candidates
     c.reset()
-    this.decoder.decode(outputs, b, this.ctx, c)
+    this.reader.read(outputs, b, this.ctx, c)
     const k = this.nms.run(c, this.detect.iou, this.detect.class_agnostic, this.detect.max_detections)
     const kept = this.nms.keptIndices()
     const objects: DetectedObject[] = []

@@ -1,6 +1,7 @@
 // Messages between InferenceRuntime (main thread) and the inference worker. Plain data:
 // they cross the thread boundary by structured clone (frame pixels by transfer).
-import type { DetectSettings, EngineFrame, EngineInfo, ModelSettings } from './engine.js'
+import type { DetectSettings, EngineInfo, ModelSettings } from './engine.js'
+import type { Frame } from '../pipeline/frame.js'
 import type { InferenceResult } from './types.js'
 
 export interface WorkerInit {
@@ -9,7 +10,7 @@ export interface WorkerInit {
   maxBatch: number
 }
 
-export type ToWorker = { type: 'run'; id: number; frames: EngineFrame[] } | { type: 'close' }
+export type ToWorker = { type: 'run'; id: number; frames: Frame[] } | { type: 'close' }
 
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }

@@ -4,8 +4,9 @@
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { FatalError } from '../service/part.js'
-import type { EngineFrame, EngineInfo } from './engine.js'
+import { FatalError } from '../lifecycle.js'
+import type { EngineInfo } from './engine.js'
+import type { Frame } from '../pipeline/frame.js'
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js'
 import type { InferenceResult } from './types.js'
 
@@ -93,7 +94,7 @@ export class WorkerClient {
   }
 
   /** Runs one batch; frame pixel buffers are transferred (they are unusable afterwards). */
-  run(frames: EngineFrame[]): Promise<BatchDone> {
+  run(frames: Frame[]): Promise<BatchDone> {
     const worker = this.worker
     if (!worker) return Promise.reject(new Error('inference worker is not running'))
     if (this.pending) return Promise.reject(new Error('inference worker is busy'))

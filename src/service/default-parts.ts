@@ -4,7 +4,7 @@ import { Store } from '../store/store.js'
 import { Publisher } from '../mqtt/publisher.js'
 import { InferenceRuntime } from '../runtime/inference-runtime.js'
 import { CameraManager } from '../pipeline/camera-manager.js'
-import type { PartFactory, StorePart } from './part.js'
+import type { PartFactory, StorePart } from './core-parts.js'
 
 export class DefaultParts implements PartFactory {
   /** The publisher reads the outbox through the concrete Store. */

@@ -4,7 +4,7 @@
 import type { Logger } from '../log/logger.js'
 import type { Controller } from './controller.js'
 import { EXIT } from '../cli/exit-codes.js'
-import { FatalError } from './part.js'
+import { FatalError } from '../lifecycle.js'
 
 export async function runUntilSignal(controller: Controller, log: Logger): Promise<number> {
   let stopping = false

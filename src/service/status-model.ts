@@ -1,9 +1,14 @@
 // One snapshot of the daemon, and the views made from it: /api/status JSON (and
 // `edgewatch status`), the MQTT stats message, and the one-line systemd STATUS=.
+import type { ResolvedConfig } from '../config/load.js'
 import type { CameraStatus } from '../pipeline/frame.js'
-import type { DetectedObject } from '../runtime/types.js'
+import type { RuntimeInfo, RuntimeStats } from '../runtime/inference-runtime.js'
+import type { StoreStats } from '../store/store.js'
+import type { PublisherStatus } from '../mqtt/publisher.js'
+import { packageVersion } from '../cli/version.js'
 import type { HealthReport } from './health.js'
-import type { PublisherPart, RuntimeInfo, RuntimeStats, StorePart } from './part.js'
+import type { CameraCounters } from './data-flow.js'
+import type { CoreParts } from './core-parts.js'
 
 export interface DaemonStatus {
   now: number
@@ -16,18 +21,9 @@ export interface DaemonStatus {
   model: RuntimeInfo | null
   inference: RuntimeStats | null
   cameras: Record<string, CameraStatus>
-  counters: Record<
-    string,
-    {
-      submitted: number
-      processed: number
-      fps: number
-      latency_ms: number | null
-      latest: { frame_seq: number; ts: number; objects: DetectedObject[] } | null
-    }
-  >
-  store: ReturnType<StorePart['stats']> | null
-  mqtt: ReturnType<PublisherPart['status']> | null
+  counters: Record<string, CameraCounters>
+  store: StoreStats | null
+  mqtt: PublisherStatus | null
   health: HealthReport
   loop: { lagMs: number; mean: number; p99: number; max: number }
   rssBytes: number
@@ -48,7 +44,69 @@ export interface CameraView {
   last_frame_age: number | null
   source: { width: number; height: number } | null
   /** The latest processed frame that had detections (or the latest one, before any). */
-  latest: { frame_seq: number; ts: number; objects: DetectedObject[] } | null
+  latest: CameraCounters['latest']
+}
+
+/** What a snapshot is taken from: the controller's state and its parts. */
+export interface SnapshotSources {
+  config: ResolvedConfig
+  configPath: string
+  state: string
+  startedAt: number
+  parts: CoreParts
+  counters: Record<string, CameraCounters>
+  health: HealthReport
+  loop: DaemonStatus['loop']
+  redact: (text: string) => string
+}
+
+/** Reads every part once; a part that throws (stopping) reads as absent. */
+export function takeSnapshot(src: SnapshotSources): DaemonStatus {
+  const { parts } = src
+  const read = <T>(f: () => T | undefined): T | null => {
+    try {
+      return f() ?? null
+    } catch {
+      return null
+    }
+  }
+  return {
+    now: Date.now(),
+    pid: process.pid,
+    version: packageVersion(),
+    device: src.config.device.id,
+    config: src.configPath,
+    state: src.state,
+    startedAt: src.startedAt,
+    model: read(() => parts.runtime()?.info()),
+    inference: read(() => parts.runtime()?.stats()),
+    cameras: read(() => parts.cameras()?.status()) ?? {},
+    counters: src.counters,
+    store: read(() => parts.store()?.stats()),
+    mqtt: src.config.mqtt.enabled ? read(() => parts.publisher()?.status()) : null,
+    health: src.health,
+    loop: src.loop,
+    rssBytes: process.memoryUsage.rss(),
+    redact: src.redact,
+  }
+}
+
+/** Problems a restart cannot fix, for /healthz and the status page. */
+export function coreWarnings(parts: CoreParts, config: ResolvedConfig): string[] {
+  const out: string[] = []
+  for (const [name, s] of Object.entries(parts.cameras()?.status() ?? {})) {
+    if (s.state !== 'streaming')
+      out.push(`camera ${name} is ${s.state}${s.last_error ? `: ${s.last_error}` : ''}`)
+  }
+  const mqtt = parts.publisher()?.status()
+  if (config.mqtt.enabled && mqtt && !mqtt.connected) {
+    out.push(
+      `MQTT broker not connected${mqtt.last_error ? `: ${mqtt.last_error}` : ''} (messages wait in the outbox)`,
+    )
+  }
+  const db = parts.store()?.stats()
+  if (db?.last_error && db.write_failures > 0) out.push(`database: ${db.last_error}`)
+  return out
 }
 
 export function cameraViews(s: DaemonStatus): Record<string, CameraView> {

@@ -6,15 +6,15 @@ import path from 'node:path'
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
 import type { InferenceResult } from '../runtime/types.js'
-import type { Part } from '../service/part.js'
-import { FatalError } from '../service/part.js'
+import { FatalError, type Part } from '../lifecycle.js'
 import { databaseBytes, isSqliteError, openWritable, type Db } from './db.js'
 import { migrate } from './migrations.js'
 import { DetectionWriter } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
-import { LatencyWindow } from './latency.js'
+import { RecentPercentiles } from '../timing/recent-percentiles.js'
 import { Checkpointer } from './checkpointer.js'
+import { LogThrottle } from '../log/throttle.js'
 import type { StoredMessage } from './message.js'
 
 export type { StoredMessage } from './message.js'
@@ -40,12 +40,7 @@ export interface StoreStats {
   commit_ms_p99: number
 }
 
-/** Repeated problems are logged at most this often (ms); each first occurrence at once. */
-const LOG_EVERY_MS = 60_000
-
 export class Store implements Part {
-  readonly name = 'database'
-  readonly critical = true
   private db: Db | null = null
   private writer: DetectionWriter | null = null
   private outbox: Outbox | null = null
@@ -53,20 +48,21 @@ export class Store implements Part {
   private retentionTimer: NodeJS.Timeout | null = null
   private retentionRunning: Promise<unknown> | null = null
   private checkpointer: Checkpointer | null = null
-  private readonly commits = new LatencyWindow()
+  private readonly commits = new RecentPercentiles()
   private readonly log: Logger
   private readonly now: () => number
   private counters = { detections_written: 0, messages_written: 0, write_failures: 0, outbox_dropped: 0 }
   private lastError: string | null = null
   private failingSince: number | null = null
-  private failuresLogged = 0
-  private lastFailureLog = 0
-  private droppedLogged = 0
-  private lastDropLog = 0
+  /** Repeated problems are logged at most once a minute; each first occurrence at once. */
+  private readonly failureLog: LogThrottle
+  private readonly dropLog: LogThrottle
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log.child({ module: 'store' })
     this.now = opts.now ?? Date.now
+    this.failureLog = new LogThrottle(60_000, this.now)
+    this.dropLog = new LogThrottle(60_000, this.now)
   }
 
   /** Unpublished messages in the outbox. */
@@ -244,15 +240,12 @@ export class Store implements Part {
     }
     if (dropped === 0) return
     this.counters.outbox_dropped += dropped
-    const t = this.now()
-    if (this.droppedLogged === 0 || t - this.lastDropLog >= LOG_EVERY_MS) {
+    if (this.dropLog.take() !== null) {
       this.log.warn(
         { dropped_total: this.counters.outbox_dropped, cap: this.opts.storage.outbox_max_rows },
         'outbox full: dropped the oldest unpublished messages (broker unreachable for long? raise storage.outbox_max_rows)',
       )
-      this.lastDropLog = t
     }
-    this.droppedLogged += dropped
   }
 
   private noteError(err: Error): void {
@@ -262,21 +255,17 @@ export class Store implements Part {
   private writeFailed(err: Error): void {
     this.counters.write_failures++
     this.noteError(err)
-    const t = this.now()
-    if (this.failingSince === null) {
-      this.failingSince = t
-      this.failuresLogged = 0
-      this.lastFailureLog = t
+    const first = this.failingSince === null
+    if (first) this.failingSince = this.now()
+    const held = this.failureLog.take()
+    if (held === null) return
+    if (first) {
       this.log.error(
         { err, file: this.opts.storage.path },
         'cannot write the database (disk full or read-only?): detections are still published live but NOT stored; free space or fix permissions, storing resumes by itself',
       )
-    } else if (t - this.lastFailureLog >= LOG_EVERY_MS) {
-      this.lastFailureLog = t
-      this.log.error(
-        { failures: this.counters.write_failures - this.failuresLogged, error: this.lastError },
-        'database still not writable',
-      )
+    } else {
+      this.log.error({ failures: held + 1, error: this.lastError }, 'database still not writable')
     }
   }
 
@@ -289,6 +278,6 @@ export class Store implements Part {
       'database writable again; storing resumed',
     )
     this.failingSince = null
-    this.failuresLogged = this.counters.write_failures
+    this.failureLog.reset()
   }
 }

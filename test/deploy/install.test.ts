@@ -39,7 +39,7 @@ function fakeSource(dir: string): string {
   write('dist/service/controller.js', '// v1\n')
   write('package.json', fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
   write('package-lock.json', '{"lockfileVersion": 3}\n')
-  write('.npmrc', 'onnxruntime-node-install=skip\n')
+  write('.npmrc', 'fund=false\n')
   write('models/csp-shapes.onnx', 'not really onnx')
   write('models/csp-shapes.yaml', 'format: yolox\n')
   for (const f of ['edgewatch.service', 'config.example.yaml']) {

@@ -32,7 +32,6 @@ t.test(`broker down for ${OUTAGE_MS / 1000} s: nothing lost, order kept`, async 
     deviceId: 'gate-01',
     store,
     log: silentLog(),
-    statsProvider: () => ({}),
     backoff: { minMs: 200, maxMs: 2000 },
   })
   t.teardown(async () => {

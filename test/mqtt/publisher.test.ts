@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Store } from '../../src/store/store.js'
 import { Publisher } from '../../src/mqtt/publisher.js'
+import { StatsPublisher } from '../../src/mqtt/stats-publisher.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { tempDir } from '../harness/tmp.js'
 import { mqttConfig, result, silentLog, storageConfig } from '../store/helpers.js'
@@ -28,10 +29,19 @@ async function setup(
     deviceId: device,
     store,
     log: silentLog(),
-    statsProvider: () => ({ uptime: 1, outbox_backlog: store.backlog }),
     backoff: { minMs: 100, maxMs: 500 },
   })
+  // The daemon's stats extension drives a StatsPublisher the same way.
+  const stats = new StatsPublisher({
+    topic: `edgewatch/${device}/stats`,
+    intervalMs: 200,
+    provider: () => ({ uptime: 1, outbox_backlog: store.backlog }),
+    send: (m) => publisher.publishDirect(m),
+    log: silentLog(),
+  })
+  stats.start()
   t.teardown(async () => {
+    stats.stop()
     await publisher.stop(100)
     await store.stop()
   })

@@ -5,7 +5,11 @@ import { spawnSync } from 'node:child_process'
 import { GdpError, GdpParser, type GdpPacket } from '../../src/pipeline/gdp.js'
 import { parseVideoCaps, rgbStride, sourceCapsFromVerboseLine } from '../../src/pipeline/caps.js'
 import { describePipeline, fitSize, splitDescription, quote } from '../../src/pipeline/describe.js'
-import { chooseDecoder, detectDecoders, type DecoderInventory } from '../../src/pipeline/decoders.js'
+import {
+  chooseVideoDecoder,
+  detectVideoDecoders,
+  type VideoDecoderInventory,
+} from '../../src/pipeline/video-decoders.js'
 import { classifyGstError, StderrScanner } from '../../src/pipeline/errors.js'
 import { Backoff } from '../../src/pipeline/backoff.js'
 import { FpsMeter } from '../../src/pipeline/rate.js'
@@ -107,7 +111,7 @@ t.test('fitSize keeps the aspect ratio, fills one side, even numbers', async (t)
 })
 
 const cam = (over: Record<string, unknown>) => CameraSchema.parse(over)
-const cpu = chooseDecoder('cpu', { families: { cpu: ['avdec_h264', 'avdec_h265'] } })
+const cpu = chooseVideoDecoder('cpu', { families: { cpu: ['avdec_h264', 'avdec_h265'] } })
 const target = { width: 416, height: 416 }
 
 t.test('pipeline descriptions', async (t) => {
@@ -170,8 +174,8 @@ t.test('pipeline descriptions', async (t) => {
 })
 
 t.test('Jetson pipeline strings (NVIDIA Accelerated GStreamer guide)', async (t) => {
-  const inv: DecoderInventory = { families: { cpu: [], nvv4l2: ['nvv4l2decoder', 'nvvidconv'] } }
-  const dec = chooseDecoder('auto', inv)
+  const inv: VideoDecoderInventory = { families: { cpu: [], nvv4l2: ['nvv4l2decoder', 'nvvidconv'] } }
+  const dec = chooseVideoDecoder('auto', inv)
   t.same(dec, {
     family: 'nvv4l2',
     elements: ['nvv4l2decoder', 'nvvidconv'],
@@ -193,29 +197,29 @@ t.test('Jetson pipeline strings (NVIDIA Accelerated GStreamer guide)', async (t)
 
 t.test('decoder detection and choice', async (t) => {
   const present = new Set(['vaapih264dec', 'v4l2slh264dec'])
-  const inv = await detectDecoders(async (el) => present.has(el))
+  const inv = await detectVideoDecoders(async (el) => present.has(el))
   t.same(inv.families, {
     cpu: ['avdec_h264', 'avdec_h265'],
     vaapi: ['vaapih264dec'],
     v4l2: ['v4l2slh264dec'],
   })
-  t.equal(chooseDecoder('auto', inv).label, 'vaapi (vaapih264dec)', 'auto prefers VA-API over V4L2')
+  t.equal(chooseVideoDecoder('auto', inv).label, 'vaapi (vaapih264dec)', 'auto prefers VA-API over V4L2')
   const vaapi = describePipeline(cam({ url: 'rtsp://h/x', decoder: 'vaapi' }), {
     maxFps: 5,
     target,
-    decoder: chooseDecoder('vaapi', inv),
+    decoder: chooseVideoDecoder('vaapi', inv),
   })
   t.same(vaapi.env, { GST_PLUGIN_FEATURE_RANK: 'vaapih264dec:MAX,vaapih265dec:MAX' })
-  t.equal(chooseDecoder('cpu', inv).label, 'cpu (avdec)')
+  t.equal(chooseVideoDecoder('cpu', inv).label, 'cpu (avdec)')
   t.equal(
-    chooseDecoder('nvv4l2', inv).label,
+    chooseVideoDecoder('nvv4l2', inv).label,
     'cpu (avdec, nvv4l2 not found)',
     'a missing family falls back to CPU',
   )
-  const none = await detectDecoders(async () => false)
+  const none = await detectVideoDecoders(async () => false)
   t.same(none.families, { cpu: ['avdec_h264', 'avdec_h265'] })
-  t.equal(chooseDecoder('auto', none).family, 'cpu')
-  const real = await detectDecoders()
+  t.equal(chooseVideoDecoder('auto', none).family, 'cpu')
+  const real = await detectVideoDecoders()
   t.ok(real.families.cpu, 'this machine: CPU decoding at least')
 })
 

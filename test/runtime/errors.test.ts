@@ -6,7 +6,7 @@ import path from 'node:path'
 import { InferenceRuntime } from '../../src/runtime/inference-runtime.js'
 import { DetectorEngine } from '../../src/runtime/engine.js'
 import { ModelError } from '../../src/runtime/errors.js'
-import { FatalError } from '../../src/service/part.js'
+import { FatalError } from '../../src/lifecycle.js'
 import { tempDir } from '../harness/tmp.js'
 import { detectConfig, fixture, modelConfig, recordingLogger } from './helpers.js'
 

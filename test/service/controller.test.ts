@@ -7,7 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pino } from 'pino'
 import { Controller } from '../../src/service/controller.js'
-import type { PartFactory, RuntimeStats } from '../../src/service/part.js'
+import type { PartFactory } from '../../src/service/core-parts.js'
+import type { RuntimeStats } from '../../src/runtime/inference-runtime.js'
 import { loadConfigFile } from '../../src/config/load.js'
 import type { CameraStatus } from '../../src/pipeline/frame.js'
 import { tempDir } from '../harness/tmp.js'
@@ -47,6 +48,7 @@ class FakeWorld implements PartFactory {
         this.publishers.push(`stop ${opts.mqtt.url}`)
       },
       notify: () => undefined,
+      publishDirect: () => false,
       status: () => ({
         connected: true,
         published: 0,

@@ -1,125 +1,24 @@
 // The HTTP side in isolation: Prometheus rendering (checked with a real parser), box
-// drawing and JPEG encoding (decoded again with jpeg-js), frame snapshots paired with
-// their results, and the server's routes over real loopback HTTP with a small provider.
+// drawing and JPEG encoding (decoded again with jpeg-js), latest frames paired with
+// their results, and the server's route table over real loopback HTTP.
 import t from 'tap'
 import vm from 'node:vm'
 import jpeg from 'jpeg-js'
 import { pino } from 'pino'
-import { PrometheusText } from '../../src/service/prometheus.js'
 import { drawDetections, encodeJpeg, colourFor, BOX_THICKNESS } from '../../src/service/annotate.js'
-import { FrameSnapshots } from '../../src/service/snapshots.js'
-import { StatusHttpServer, type HttpProvider } from '../../src/service/http-server.js'
+import { LatestFrames } from '../../src/service/latest-frames.js'
+import { StatusHttpServer } from '../../src/service/http-server.js'
+import { HttpRoutes, send, sendJson, sendText } from '../../src/service/http-routes.js'
+import { STATUS_PAGE_HTML } from '../../src/service/status-page.js'
 import { renderMetrics } from '../../src/service/metrics.js'
-import type { DaemonStatus } from '../../src/service/status-model.js'
+import { daemonStatus } from './status-fixture.js'
 import type { Frame } from '../../src/pipeline/frame.js'
 import { checkPrometheusText } from './prom-check.js'
 
 const log = pino({ level: 'silent' })
 
-t.test('prometheus text: escaping, histogram, parses', async (t) => {
-  const text = new PrometheusText()
-    .gauge('x_gauge', 'a "gauge"\nwith newline \\ backslash', [
-      { labels: { camera: 'a"b\\c\nd' }, value: 1.5 },
-      { labels: { camera: 'plain' }, value: NaN },
-    ])
-    .counter('x_total', 'a counter', 7)
-    .histogram('x_seconds', 'latency', { le: [0.005, 0.01, 0.1], counts: [1, 3, 3], sum: 0.04, count: 4 })
-    .toString()
-  const fams = checkPrometheusText(text)
-  t.match(text, 'x_gauge{camera="a\\"b\\\\c\\nd"} 1.5')
-  t.match(text, 'x_seconds_bucket{le="+Inf"} 4')
-  const g = fams.find((f) => f.name === 'x_gauge')!
-  t.equal(g.type, 'GAUGE')
-  t.equal(g.metrics[0]!.labels!.camera, 'a"b\\c\nd', 'label round-trips through the parser')
-  const h = fams.find((f) => f.name === 'x_seconds')!
-  t.equal(h.metrics[0]!.count, '4')
-  t.throws(() => new PrometheusText().gauge('bad-name', 'x', 1))
-})
-
-function daemonStatus(): DaemonStatus {
-  return {
-    now: 10_000,
-    pid: 1,
-    version: '0.1.0',
-    device: 'dev-1',
-    config: '/etc/x.yaml',
-    state: 'running',
-    startedAt: 5_000,
-    model: {
-      model: 'm',
-      path: '/m.onnx',
-      provider: 'cpu',
-      input: { width: 64, height: 64 },
-      batch: 1,
-      labels: ['a'],
-      format: 'yolox',
-    },
-    inference: {
-      submitted: 10,
-      processed: 8,
-      dropped: 2,
-      batches: 8,
-      last_ms: 3,
-      p50_ms: 3,
-      p99_ms: 9,
-      histogram: { le: [5, 10, 20], counts: [6, 8, 8], sum: 30, count: 8 },
-      busy: false,
-      lastProgressAt: 0,
-      queued: 0,
-    },
-    cameras: {
-      gate: {
-        state: 'streaming',
-        last_error: null,
-        decoder: 'avdec_h264',
-        frames: { received: 20, delivered: 10, dropped: 10 },
-        fps_in: 10,
-        fps_delivered: 5,
-        restarts: 1,
-        last_frame_age: 0.1,
-        source: { width: 320, height: 240 },
-      },
-      'yard.2': {
-        state: 'backoff',
-        last_error: 'rtsp://u:secret@h/x: "refused"',
-        decoder: 'auto',
-        frames: { received: 0, delivered: 0, dropped: 0 },
-        fps_in: 0,
-        fps_delivered: 0,
-        restarts: 3,
-        last_frame_age: null,
-        source: null,
-      },
-    },
-    counters: { gate: { submitted: 10, processed: 8, fps: 4.5, latency_ms: 42.5, latest: null } },
-    store: {
-      detections_written: 5,
-      messages_written: 8,
-      write_failures: 0,
-      outbox_backlog: 2,
-      outbox_dropped: 0,
-      db_bytes: 4096,
-      last_error: null,
-      commit_ms_p99: 1,
-    },
-    mqtt: {
-      connected: true,
-      published: 6,
-      inflight: 0,
-      backlog: 2,
-      reconnects: 0,
-      last_error: null,
-      live_sent: 0,
-    },
-    health: { healthy: true, reasons: [], warnings: [] },
-    loop: { lagMs: 2, mean: 0.01, p99: 0.02, max: 0.03 },
-    rssBytes: 100_000_000,
-    redact: (s) => s.replace(/:[^:@/]+@/, ':***@'),
-  }
-}
-
 t.test('metrics: the daemon snapshot renders and parses, per camera and histogram', async (t) => {
-  const text = renderMetrics(daemonStatus())
+  const text = await renderMetrics(daemonStatus())
   const fams = checkPrometheusText(text)
   const names = fams.map((f) => f.name)
   for (const n of [
@@ -203,7 +102,7 @@ function frame(camera: string, seq: number, w = 64, h = 48): Frame {
 
 t.test('snapshots: copies are paired with their results and boxes are scaled', async (t) => {
   let now = 0
-  const s = new FrameSnapshots({ now: () => now, idleIntervalMs: 1000, watchedIntervalMs: 100, minWidth: 1 })
+  const s = new LatestFrames({ now: () => now, idleIntervalMs: 1000, watchedIntervalMs: 100, minWidth: 1 })
   s.offer(frame('a', 1))
   now += 50
   s.offer(frame('a', 2)) // not copied: too soon
@@ -266,19 +165,42 @@ t.test('http server: routes, status codes, loopback-only reload', async (t) => {
   let healthy = true
   const jpegBytes = encodeJpeg(drawDetections(testImage(8, 8), 8, 8, []), 8, 8)
   let reloads = 0
-  const provider: HttpProvider = {
-    health: () => ({ healthy, reasons: healthy ? [] : ['worker hung'], warnings: [] }),
-    metrics: () => '# HELP a b\n# TYPE a gauge\na 1\n',
-    status: () => ({ cameras: {} }),
-    latestImage: (c) =>
-      c === 'gate'
-        ? { jpeg: jpegBytes, frameSeq: 5, width: 8, height: 8, objects: [], ts: 1 }
-        : c === 'new'
-          ? null
-          : undefined,
-    reload: async () => ({ ok: reloads++ === 0, applied: [], needs_restart: [], errors: [] }),
-  }
-  const server = new StatusHttpServer({ listen: '127.0.0.1:0', log, provider })
+  // The routes as the daemon's extensions register them (status-http, prometheus,
+  // latest-frames), over a small fixed state.
+  const routes = new HttpRoutes()
+  routes.add({
+    method: 'GET',
+    path: '/healthz',
+    handle: (_q, res) =>
+      sendJson(res, healthy ? 200 : 503, {
+        status: healthy ? 'ok' : 'unhealthy',
+        healthy,
+        reasons: healthy ? [] : ['worker hung'],
+        warnings: [],
+      }),
+  })
+  routes.add({
+    method: 'GET',
+    path: '/metrics',
+    handle: (_q, res) =>
+      send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', '# HELP a b\n# TYPE a gauge\na 1\n'),
+  })
+  routes.add({ method: 'GET', path: '/', handle: (_q, res) => send(res, 200, 'text/html', STATUS_PAGE_HTML) })
+  routes.add({
+    method: 'GET',
+    path: /^\/cameras\/([^/]+)\/latest\.jpg$/,
+    handle: (_q, res, [c]) => {
+      if (c === 'gate') return send(res, 200, 'image/jpeg', jpegBytes, { 'x-frame-seq': '5' })
+      if (c === 'new') return sendText(res, 503, 'not yet\n')
+      sendText(res, 404, 'no such camera\n')
+    },
+  })
+  routes.add({
+    method: 'POST',
+    path: '/api/reload',
+    handle: (_q, res) => sendJson(res, reloads++ === 0 ? 200 : 422, {}),
+  })
+  const server = new StatusHttpServer({ listen: '127.0.0.1:0', log, routes })
   await server.start()
   t.teardown(() => server.stop())
   const base = `http://127.0.0.1:${server.address()!.port}`

@@ -45,7 +45,6 @@ t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) 
     deviceId: 'gate-01',
     store,
     log: silentLog(),
-    statsProvider: () => ({}),
     backoff: { minMs: 100, maxMs: 500 },
   })
   t.teardown(async () => {

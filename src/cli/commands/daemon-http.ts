@@ -1,7 +1,9 @@
 // How CLI verbs reach the running daemon: its local HTTP server (http.listen in the
 // config), on loopback when it listens on all addresses.
 import type { ResolvedConfig } from '../../config/load.js'
-import { parseListen } from '../../config/load.js'
+import { parseListen } from '../../config/listen.js'
+import type { CliIo } from '../command.js'
+import { EXIT } from '../exit-codes.js'
 
 export function daemonBaseUrl(cfg: ResolvedConfig): string | null {
   if (!cfg.http.enabled) return null
@@ -17,4 +19,41 @@ export function notReachable(base: string, err: unknown): string {
     `no edgewatch daemon answers on ${base} (${cause}). Is it running (systemctl status edgewatch)? ` +
     `Does --config point at the file it runs with (http.listen)?`
   )
+}
+
+export interface DaemonRequest {
+  cfg: ResolvedConfig
+  /** The config file, for the message when its http server is disabled. */
+  file: string
+  io: CliIo
+  /** The verb, for messages: "edgewatch <verb>: ...". */
+  verb: string
+  path: string
+  method?: 'GET' | 'POST'
+  timeoutMs: number
+  /** Statuses whose body the verb reads (others are failures). */
+  accept: readonly number[]
+  /** What to do instead when http.enabled is false. */
+  whenDisabled: string
+}
+
+/** The daemon's answer body, or the exit code after the reason was written to stderr. */
+export async function requestDaemon(r: DaemonRequest): Promise<string | number> {
+  const base = daemonBaseUrl(r.cfg)
+  if (base === null) {
+    r.io.stderr.write(`edgewatch ${r.verb}: http.enabled is false in ${r.file}; ${r.whenDisabled}\n`)
+    return EXIT.CONFIG
+  }
+  try {
+    const res = await fetch(`${base}${r.path}`, {
+      method: r.method ?? 'GET',
+      signal: AbortSignal.timeout(r.timeoutMs),
+    })
+    const body = await res.text()
+    if (!r.accept.includes(res.status)) throw new Error(`HTTP ${res.status}: ${body.slice(0, 200)}`)
+    return body
+  } catch (err) {
+    r.io.stderr.write(`edgewatch ${r.verb}: ${notReachable(base, err)}\n`)
+    return EXIT.FAILURE
+  }
 }

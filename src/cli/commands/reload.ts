@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args.js'
 import { EXIT } from '../exit-codes.js'
 import { loadConfigOrReport } from '../config-io.js'
 import { DEFAULT_CONFIG_PATH } from '../../config/schema.js'
-import { daemonBaseUrl, notReachable } from './daemon-http.js'
+import { requestDaemon } from './daemon-http.js'
 
 interface Outcome {
   ok: boolean
@@ -31,24 +31,19 @@ export const reloadCommand: Command = {
       io.stderr.write('the running daemon keeps its current configuration\n')
       return EXIT.CONFIG
     }
-    const base = daemonBaseUrl(cfg)
-    if (base === null) {
-      io.stderr.write(
-        `edgewatch reload: http.enabled is false in ${file}; use systemctl reload edgewatch (SIGHUP)\n`,
-      )
-      return EXIT.CONFIG
-    }
-    let outcome: Outcome
-    try {
-      const res = await fetch(`${base}/api/reload`, { method: 'POST', signal: AbortSignal.timeout(120_000) })
-      const body = await res.text()
-      if (res.status !== 200 && res.status !== 422)
-        throw new Error(`HTTP ${res.status}: ${body.slice(0, 200)}`)
-      outcome = JSON.parse(body) as Outcome
-    } catch (err) {
-      io.stderr.write(`edgewatch reload: ${notReachable(base, err)}\n`)
-      return EXIT.FAILURE
-    }
+    const body = await requestDaemon({
+      cfg,
+      file,
+      io,
+      verb: 'reload',
+      path: '/api/reload',
+      method: 'POST',
+      timeoutMs: 120_000,
+      accept: [200, 422],
+      whenDisabled: 'use systemctl reload edgewatch (SIGHUP)',
+    })
+    if (typeof body === 'number') return body
+    const outcome = JSON.parse(body) as Outcome
     if (values.json) {
       io.stdout.write(JSON.stringify(outcome) + '\n')
     } else {

@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args.js'
 import { EXIT } from '../exit-codes.js'
 import { loadConfigOrReport } from '../config-io.js'
 import { DEFAULT_CONFIG_PATH } from '../../config/schema.js'
-import { daemonBaseUrl, notReachable } from './daemon-http.js'
+import { requestDaemon } from './daemon-http.js'
 
 interface CameraRow {
   state: string
@@ -108,20 +108,17 @@ export const statusCommand: Command = {
     const file = values.config ?? DEFAULT_CONFIG_PATH
     const cfg = loadConfigOrReport(file, io)
     if (cfg === null) return EXIT.CONFIG
-    const base = daemonBaseUrl(cfg)
-    if (base === null) {
-      io.stderr.write(`edgewatch status: http.enabled is false in ${file}; the daemon has no status server\n`)
-      return EXIT.CONFIG
-    }
-    let body: string
-    try {
-      const res = await fetch(`${base}/api/status`, { signal: AbortSignal.timeout(5_000) })
-      body = await res.text()
-      if (!res.ok) throw new Error(`HTTP ${res.status}: ${body.slice(0, 200)}`)
-    } catch (err) {
-      io.stderr.write(`edgewatch status: ${notReachable(base, err)}\n`)
-      return EXIT.FAILURE
-    }
+    const body = await requestDaemon({
+      cfg,
+      file,
+      io,
+      verb: 'status',
+      path: '/api/status',
+      timeoutMs: 5_000,
+      accept: [200],
+      whenDisabled: 'the daemon has no status server',
+    })
+    if (typeof body === 'number') return body
     if (values.json) {
       io.stdout.write(body.endsWith('\n') ? body : body + '\n')
       return EXIT.OK

@@ -2,11 +2,11 @@
 // manager start with `gst-inspect-1.0 --exists`; CPU (libav's avdec_*) is always there.
 import { execFile } from 'node:child_process'
 
-export type DecoderFamily = 'nvv4l2' | 'vaapi' | 'v4l2' | 'cpu'
-export type DecoderSetting = 'auto' | DecoderFamily
+export type VideoDecoderFamily = 'nvv4l2' | 'vaapi' | 'v4l2' | 'cpu'
+export type VideoDecoderSetting = 'auto' | VideoDecoderFamily
 
 /** Elements that must all exist for a family, with alternatives per slot (first found wins). */
-const FAMILY_ELEMENTS: Record<Exclude<DecoderFamily, 'cpu'>, string[][]> = {
+const FAMILY_ELEMENTS: Record<Exclude<VideoDecoderFamily, 'cpu'>, string[][]> = {
   // Jetson (JetPack): NVIDIA's V4L2 decoder and its converter/scaler.
   nvv4l2: [['nvv4l2decoder'], ['nvvidconv']],
   // Intel/AMD: the newer `va` plugin first, the older gstreamer-vaapi second.
@@ -16,11 +16,11 @@ const FAMILY_ELEMENTS: Record<Exclude<DecoderFamily, 'cpu'>, string[][]> = {
 }
 
 /** Preference order for `decoder: auto`. */
-const AUTO_ORDER: DecoderFamily[] = ['nvv4l2', 'vaapi', 'v4l2']
+const AUTO_ORDER: VideoDecoderFamily[] = ['nvv4l2', 'vaapi', 'v4l2']
 
-export interface DecoderInventory {
+export interface VideoDecoderInventory {
   /** Found families, each with the elements that will be used. */
-  families: Partial<Record<DecoderFamily, string[]>>
+  families: Partial<Record<VideoDecoderFamily, string[]>>
 }
 
 export type ElementExists = (element: string) => Promise<boolean>
@@ -32,9 +32,11 @@ export function gstInspectExists(element: string): Promise<boolean> {
   })
 }
 
-export async function detectDecoders(exists: ElementExists = gstInspectExists): Promise<DecoderInventory> {
-  const families: DecoderInventory['families'] = { cpu: ['avdec_h264', 'avdec_h265'] }
-  for (const [family, slots] of Object.entries(FAMILY_ELEMENTS) as [DecoderFamily, string[][]][]) {
+export async function detectVideoDecoders(
+  exists: ElementExists = gstInspectExists,
+): Promise<VideoDecoderInventory> {
+  const families: VideoDecoderInventory['families'] = { cpu: ['avdec_h264', 'avdec_h265'] }
+  for (const [family, slots] of Object.entries(FAMILY_ELEMENTS) as [VideoDecoderFamily, string[][]][]) {
     const chosen: string[] = []
     for (const alternatives of slots) {
       let found: string | null = null
@@ -52,16 +54,19 @@ export async function detectDecoders(exists: ElementExists = gstInspectExists): 
   return { families }
 }
 
-export interface DecoderChoice {
-  family: DecoderFamily
+export interface VideoDecoderChoice {
+  family: VideoDecoderFamily
   /** For status and `check --probe`, e.g. "vaapi (vah264dec)" or "cpu (avdec, vaapi not found)". */
   label: string
   /** Elements of the family (e.g. ['vah264dec']) for the pipeline builder. */
   elements: string[]
 }
 
-export function chooseDecoder(setting: DecoderSetting, inv: DecoderInventory): DecoderChoice {
-  const pick = (family: DecoderFamily, note = ''): DecoderChoice => {
+export function chooseVideoDecoder(
+  setting: VideoDecoderSetting,
+  inv: VideoDecoderInventory,
+): VideoDecoderChoice {
+  const pick = (family: VideoDecoderFamily, note = ''): VideoDecoderChoice => {
     const elements = inv.families[family] ?? []
     const what = family === 'cpu' ? 'avdec' : elements.join(' + ')
     return { family, elements, label: `${family} (${what}${note})` }

@@ -3,7 +3,7 @@
 // cx = (2*s0 - 0.5 + gx) * stride, cy likewise, w = (2*s2)^2 * anchor_w, h = (2*s3)^2 * anchor_h.
 // Levels are matched to strides by grid size (stride = input height / H); anchors[i]
 // belongs to the i-th smallest stride.
-import { shapeText, type Decoder, type OutputShape } from './decoder.js'
+import { shapeText, type OutputFormatReader, type OutputShape } from './format.js'
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x))
@@ -14,7 +14,7 @@ function levelOrder(outputs: readonly OutputShape[]): number[] {
   return outputs.map((_, i) => i).sort((a, b) => outputs[b]!.dims[2]! - outputs[a]!.dims[2]!)
 }
 
-export function yoloRaw(): Decoder {
+export function yoloRaw(): OutputFormatReader {
   return {
     check(outputs, ctx) {
       const bad = outputs.find((o) => o.dims.length !== 5 || o.dims[1] !== 3 || (o.dims[4] ?? 0) < 6)
@@ -49,7 +49,7 @@ export function yoloRaw(): Decoder {
       return { classes: nc }
     },
 
-    decode(outputs, b, ctx, out) {
+    read(outputs, b, ctx, out) {
       const order = levelOrder(outputs)
       // sigmoid(x) >= t  <=>  x >= logit(t): skip rows on the raw objectness logit.
       const min = ctx.minScore

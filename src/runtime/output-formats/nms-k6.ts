@@ -1,8 +1,8 @@
 // nms-k6: [B, K, 6] rows of x1, y1, x2, y2, score, class (YOLOv10; Ultralytics nms=True).
 // Boxes are xyxy in input pixels (not cx,cy,w,h); unused rows are zero.
-import { shapeText, type Decoder } from './decoder.js'
+import { shapeText, type OutputFormatReader } from './format.js'
 
-export function nmsK6(): Decoder {
+export function nmsK6(): OutputFormatReader {
   return {
     check(outputs) {
       const o = outputs[0]
@@ -11,7 +11,7 @@ export function nmsK6(): Decoder {
       return { classes: 0 }
     },
 
-    decode(outputs, b, ctx, out) {
+    read(outputs, b, ctx, out) {
       const o = outputs[0]!
       const k = o.dims[1]!
       const data = o.data

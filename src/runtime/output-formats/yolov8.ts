@@ -2,9 +2,9 @@
 // pixels then sigmoided class scores, anchors along the LAST axis; no objectness.
 // Walked class-major (contiguous rows) into a reused best-score buffer: walking
 // anchor-major would stride N floats per read.
-import { shapeText, type Decoder } from './decoder.js'
+import { shapeText, type OutputFormatReader } from './format.js'
 
-export function yolov8(): Decoder {
+export function yolov8(): OutputFormatReader {
   // Per-instance scratch, grown once to the model's anchor count.
   let bestScore = new Float32Array(0)
   let bestClass = new Int32Array(0)
@@ -18,7 +18,7 @@ export function yolov8(): Decoder {
       return { classes: o.dims[1]! - 4 }
     },
 
-    decode(outputs, b, ctx, out) {
+    read(outputs, b, ctx, out) {
       const o = outputs[0]!
       const rows = o.dims[1]!
       const n = o.dims[2]!

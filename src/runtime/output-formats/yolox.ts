@@ -2,9 +2,9 @@
 // decode_in_inference=False); objectness and class scores are already sigmoided by the
 // head. Cells run level by level (strides ascending), row-major within a level:
 // cx = (o0 + gx) * s, cy = (o1 + gy) * s, w = exp(o2) * s, h = exp(o3) * s; score = obj * cls.
-import { argmaxClass, gridCells, shapeText, type Decoder } from './decoder.js'
+import { argmaxClass, gridCells, shapeText, type OutputFormatReader } from './format.js'
 
-export function yolox(): Decoder {
+export function yolox(): OutputFormatReader {
   return {
     check(outputs, ctx) {
       const o = outputs[0]
@@ -16,7 +16,7 @@ export function yolox(): Decoder {
       return { classes: o.dims[2]! - 5 }
     },
 
-    decode(outputs, b, ctx, out) {
+    read(outputs, b, ctx, out) {
       const o = outputs[0]!
       const n = o.dims[1]!
       const d = o.dims[2]!

@@ -1,6 +1,6 @@
-// Output format → decoder. One module per format; adding one is a new file and a line here.
+// Output format name → its reader. One module per format; adding one is a new file and a line here.
 import type { OUTPUT_FORMATS } from '../../config/schema.js'
-import type { Decoder } from './decoder.js'
+import type { OutputFormatReader } from './format.js'
 import { yolov5 } from './yolov5.js'
 import { yoloRaw } from './yolo-raw.js'
 import { yolox } from './yolox.js'
@@ -10,7 +10,7 @@ import { nmsK6 } from './nms-k6.js'
 
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
 
-const DECODERS: Record<OutputFormat, () => Decoder> = {
+const READERS: Record<OutputFormat, () => OutputFormatReader> = {
   yolov5,
   'yolo-raw': yoloRaw,
   yolox,
@@ -19,8 +19,8 @@ const DECODERS: Record<OutputFormat, () => Decoder> = {
   'nms-k6': nmsK6,
 }
 
-export function createDecoder(format: OutputFormat): Decoder {
-  return DECODERS[format]()
+export function outputFormatReader(format: OutputFormat): OutputFormatReader {
+  return READERS[format]()
 }
 
 /** nms-* formats carry no class count in their shape: the labels decide it. */

@@ -1,8 +1,8 @@
 // nms-n7: [K, 7] rows of batch, x1, y1, x2, y2, class, score (YOLOv7 --end2end --max-wh:
 // the ONNX NonMaxSuppression runs inside the graph). Boxes are in input pixels.
-import { shapeText, type Decoder } from './decoder.js'
+import { shapeText, type OutputFormatReader } from './format.js'
 
-export function nmsN7(): Decoder {
+export function nmsN7(): OutputFormatReader {
   return {
     check(outputs) {
       const o = outputs[0]
@@ -11,7 +11,7 @@ export function nmsN7(): Decoder {
       return { classes: 0 }
     },
 
-    decode(outputs, b, ctx, out) {
+    read(outputs, b, ctx, out) {
       const o = outputs[0]!
       const k = o.dims[0]!
       const data = o.data

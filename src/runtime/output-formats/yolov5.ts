@@ -5,18 +5,18 @@ import type { Candidates } from '../candidates.js'
 import {
   argmaxClass,
   shapeText,
-  type Decoder,
-  type DecodeContext,
+  type OutputFormatReader,
+  type ReadContext,
   type OutputShape,
   type OutputTensor,
-} from './decoder.js'
+} from './format.js'
 
 /** YOLOv5 exports may add the raw per-level heads after the decoded one: use the first rank-3 output. */
 function pick<T extends OutputShape>(outputs: readonly T[]): T | undefined {
   return outputs.find((o) => o.dims.length === 3)
 }
 
-export function yolov5(): Decoder {
+export function yolov5(): OutputFormatReader {
   return {
     check(outputs) {
       const o = pick(outputs)
@@ -27,7 +27,7 @@ export function yolov5(): Decoder {
       return { classes: o.dims[2]! - 5 }
     },
 
-    decode(outputs, b, ctx: DecodeContext, out: Candidates) {
+    read(outputs, b, ctx: ReadContext, out: Candidates) {
       const o = pick<OutputTensor>(outputs)!
       const n = o.dims[1]!
       const d = o.dims[2]!

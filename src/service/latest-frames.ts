@@ -26,7 +26,7 @@ interface Processed {
   jpeg: Buffer | null
 }
 
-export interface SnapshotOptions {
+export interface LatestFramesOptions {
   now?: () => number
   idleIntervalMs?: number
   watchedIntervalMs?: number
@@ -47,13 +47,13 @@ export interface LatestImage {
   ts: number
 }
 
-export class FrameSnapshots {
+export class LatestFrames {
   private readonly pending = new Map<string, Pixels[]>()
   private readonly processed = new Map<string, Processed>()
   private readonly lastCopyAt = new Map<string, number>()
   private readonly watchedAt = new Map<string, number>()
 
-  constructor(private readonly opts: SnapshotOptions = {}) {}
+  constructor(private readonly opts: LatestFramesOptions = {}) {}
 
   private now(): number {
     return (this.opts.now ?? Date.now)()

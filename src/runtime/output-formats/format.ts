@@ -1,5 +1,7 @@
-// The interface every output-format decoder implements: one small module per format
-// (decoders/<format>.ts), registered in decoders/index.ts. Adding a format is one file.
+// The interface every model output format implements: one small module per format
+// (output-formats/<format>.ts) that reads the raw output tensors into candidate boxes,
+// registered in output-formats/index.ts. Adding a format is one file and one line.
+// (Video decoders, the other kind of "decoder", are in pipeline/video-decoders.ts.)
 import type { Candidates } from '../candidates.js'
 
 /** One model output as onnxruntime returns it. */
@@ -14,7 +16,7 @@ export interface OutputShape {
   dims: readonly number[]
 }
 
-export interface DecodeContext {
+export interface ReadContext {
   inputWidth: number
   inputHeight: number
   /** Per-class minimum score; +Infinity for classes outside the allow-list. */
@@ -34,14 +36,14 @@ export interface ShapeContext {
   anchors: readonly (readonly number[])[] | undefined
 }
 
-export interface Decoder {
+export interface OutputFormatReader {
   /**
    * Checks the model's real output shapes against this format. Returns the number of
    * classes, or a message saying which tensor does not fit and what was expected.
    */
   check(outputs: readonly OutputShape[], ctx: ShapeContext): { classes: number } | { error: string }
   /** Appends the candidates of batch item `b` scoring at least their class minimum to `out`. */
-  decode(outputs: readonly OutputTensor[], b: number, ctx: DecodeContext, out: Candidates): void
+  read(outputs: readonly OutputTensor[], b: number, ctx: ReadContext, out: Candidates): void
 }
 
 export function shapeText(dims: readonly (number | string)[]): string {
