@@ -32,6 +32,7 @@ t.test('results come back from the worker with source-pixel boxes; info and stat
     model: 'yolov5',
     path: fixture('yolov5.onnx'),
     provider: 'cpu',
+    providers: ['cpu'],
     input: { width: 64, height: 64 },
     batch: 1,
     labels: LABELS,
