@@ -2,7 +2,7 @@
 // conventions (base units: seconds, bytes; counters end in _total), per-camera series
 // carry a `camera` label.
 import type { DaemonStatus } from './status-model.js'
-import { cameraViews } from './status-model.js'
+import { cameraViews, providersOf } from './status-model.js'
 import { PrometheusText, type Sample } from './prometheus.js'
 
 const CAMERA_STATES = ['starting', 'streaming', 'backoff', 'failed', 'stopped'] as const
@@ -98,6 +98,13 @@ export function renderMetrics(s: DaemonStatus): string {
     'edgewatch_execution_provider',
     'Active onnxruntime execution provider (value is always 1)',
     s.model ? [{ labels: { provider: s.model.provider }, value: 1 }] : [],
+  )
+  p.gauge(
+    'edgewatch_execution_providers',
+    'Every execution provider of the session, in the order onnxruntime tries them (position 0 first; value is always 1)',
+    s.model
+      ? providersOf(s.model).map((provider, i) => ({ labels: { provider, position: String(i) }, value: 1 }))
+      : [],
   )
 
   // storage and delivery
