@@ -260,18 +260,27 @@ install_node_modules() {
 }
 
 # onnxruntime-node ships its native binaries for every platform (about 290 MB); an SD
-# card only needs this machine's (linux/<arch>, about 25-45 MB).
+# card only needs this machine's (linux/<arch>, about 25-45 MB). The binaries sit under
+# bin/napi-v<N>/ (napi-v6 for 1.30.0; older releases, laid over by the Jetson build, use
+# napi-v3), so every napi-v* folder is pruned, none is assumed.
 prune_onnxruntime_platforms() {
-  local bin="$ROOT$APP_DIR/node_modules/onnxruntime-node/bin/napi-v6" keep dir before="$CHANGES"
-  [ -d "$bin" ] || return 0
+  local ort="$ROOT$APP_DIR/node_modules/onnxruntime-node/bin" keep dir rel before="$CHANGES"
+  [ -d "$ort" ] || return 0
   keep="linux/$(node -p process.arch)"
   while IFS= read -r -d '' dir; do
-    [ "${dir#"$bin"/}" = "$keep" ] || act "remove onnxruntime binaries for ${dir#"$bin"/}" -- rm -rf "$dir"
-  done < <(find "$bin" -mindepth 2 -maxdepth 2 -type d -print0 | sort -z)
+    rel="${dir#"$ort"/napi-v*/}"
+    [ "$rel" = "$keep" ] || act "remove onnxruntime binaries for ${dir#"$ort"/}" -- rm -rf "$dir"
+  done < <(find "$ort" -mindepth 3 -maxdepth 3 -type d -path "$ort/napi-v*/*/*" -print0 | sort -z)
   [ "$CHANGES" -ne "$before" ] || unchanged "onnxruntime-node binaries: $keep only"
 }
 
-# Lays the Jetson TensorRT onnxruntime build (if one exists) over the npm one.
+# napi_folder_of FILE: the bin/napi-v<N> folder a binding.js loads from, e.g. napi-v6.
+napi_folder_of() { grep -o 'bin/napi-v[0-9][0-9]*' "$1" 2>/dev/null | head -n 1 | sed 's#^bin/##'; }
+
+# Lays the Jetson TensorRT onnxruntime build (if one exists) over the npm one, after
+# checking that the JavaScript that will run loads the binding from the folder the build
+# has it in: the build's own dist/ when it carries one (an older tag replaces the whole
+# package), else the npm package's. A binding in another folder would never load.
 overlay_jetson_onnxruntime() {
   local src="$ROOT$JETSON_ORT_DIR" dest="$ROOT$APP_DIR/node_modules/onnxruntime-node"
   [ -d "$src" ] || return 0
@@ -279,9 +288,21 @@ overlay_jetson_onnxruntime() {
     skipped "no node_modules" "overlay $JETSON_ORT_DIR onto onnxruntime-node"
     return
   fi
+  local loader want have arch dir
+  arch="$(node -p process.arch)"
+  loader="$src/dist/binding.js"
+  [ -f "$loader" ] || loader="$dest/dist/binding.js"
+  want="$(napi_folder_of "$loader")"
+  have=""
+  for dir in "$src"/bin/napi-v*/linux/"$arch"; do
+    [ -f "$dir/onnxruntime_binding.node" ] && have="$(basename "$(dirname "$(dirname "$dir")")")"
+  done
+  if [ -n "$want" ] && [ "$have" != "$want" ]; then
+    die "$JETSON_ORT_DIR has its binding in bin/${have:-<none>}/linux/$arch, but ${loader#"$ROOT"} loads bin/$want: onnxruntime-node would fail to load (even on the CPU). Rebuild with deploy/jetson/build-onnxruntime.sh, or remove $JETSON_ORT_DIR for CPU only"
+  fi
   local before="$CHANGES"
   sync_tree_overlay "$src" "$dest"
-  [ "$CHANGES" -ne "$before" ] || unchanged "Jetson onnxruntime overlay"
+  [ "$CHANGES" -ne "$before" ] || unchanged "Jetson onnxruntime overlay (bin/$have)"
 }
 
 # Like sync_tree, without removing anything (the overlay replaces some files only).

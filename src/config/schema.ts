@@ -139,7 +139,9 @@ export const ModelSchema = z
       .array(z.enum(['tensorrt', 'cuda', 'cpu']))
       .min(1)
       .default(['tensorrt', 'cuda', 'cpu'])
-      .describe('Execution providers tried in order; cpu is always the last resort'),
+      .describe(
+        'Execution providers of one session, in order (onnxruntime hands each node to the first that takes it); cpu is always last',
+      ),
     threads: z.number().int().min(1).max(64).default(2).describe('onnxruntime intra-op threads'),
     tensorrt: TensorRtSchema.prefault({}),
     ...manifestShape,

@@ -26,7 +26,13 @@ export interface EngineInfo {
   model: string
   path: string
   provider: string
+  /** Every execution provider the session holds, in order (e.g. tensorrt, cuda, cpu). */
+  providers: string[]
   fallback: string[]
+  /** Lines about the session worth logging once (session.ts OpenedSession.notes). */
+  sessionNotes: string[]
+  /** Whether onnxruntime's verbose session log reported node placement (on stderr). */
+  placementLog: boolean
   input: { width: number; height: number }
   batch: number | 'dynamic'
   labels: string[]
@@ -63,6 +69,8 @@ export class DetectorEngine {
     private readonly model: ModelSettings,
     private readonly detect: DetectSettings,
     private readonly maxDynamicBatch = 8,
+    /** ortVerbose: onnxruntime's verbose session log, for its node placement report. */
+    private readonly session: { ortVerbose?: boolean } = {},
   ) {}
 
   info(): EngineInfo {
@@ -73,7 +81,7 @@ export class DetectorEngine {
   async open(): Promise<EngineInfo> {
     const modelPath = this.model.path
     const manifest = loadManifest(modelPath, overridesOf(this.model))
-    const opened = await openSession(this.model)
+    const opened = await openSession(this.model, { verbose: this.session.ortVerbose ?? false })
     this.opened = opened
     try {
       const info = await this.inspectAndWarm(opened, manifest)
@@ -204,7 +212,10 @@ export class DetectorEngine {
       model: path.basename(file).replace(/\.onnx$/i, ''),
       path: file,
       provider: opened.provider,
+      providers: opened.providers,
       fallback: opened.failures,
+      sessionNotes: opened.notes,
+      placementLog: opened.placementLog,
       input: { width, height },
       batch,
       labels,

@@ -28,6 +28,11 @@ export interface RuntimeInfo {
   model: string
   path: string
   provider: string
+  /**
+   * Every execution provider the session holds, in order (e.g. tensorrt, cuda, cpu);
+   * `provider` is the first. Optional only for snapshots made without a runtime.
+   */
+  providers?: string[]
   input: { width: number; height: number }
   batch: number | 'dynamic'
   labels: string[]
@@ -78,14 +83,33 @@ export class InferenceRuntime implements Part {
     model: ResolvedConfig['model'],
     detect: ResolvedConfig['detect'],
   ): Promise<{ client: WorkerClient; info: EngineInfo }> {
-    const client = new WorkerClient({ model, detect, maxBatch: this.opts.maxBatch ?? 8 })
+    const log = this.opts.log
+    const client = new WorkerClient({
+      model,
+      detect,
+      maxBatch: this.opts.maxBatch ?? 8,
+      ortVerbose: log.isLevelEnabled('debug'),
+    })
     const info = await client.start()
-    const fallback = fallbackLine({ failures: info.fallback, provider: info.provider })
-    if (fallback) this.opts.log.warn(fallback)
+    const fallback = fallbackLine({
+      failures: info.fallback,
+      provider: info.provider,
+      providers: info.providers,
+    })
+    if (fallback) log.warn(fallback)
+    for (const note of info.sessionNotes) log.info({ providers: info.providers }, note)
+    if (info.placementLog)
+      log.debug(
+        { providers: info.providers },
+        "node placement: onnxruntime's verbose session log is on (log.level debug); its " +
+          '"Node placements" / "Node(s) placed on [TensorrtExecutionProvider|CUDAExecutionProvider|CPUExecutionProvider]" ' +
+          'lines on stderr (the journal) say how many nodes each provider runs',
+      )
     this.opts.log.info(
       {
         model: info.path,
         provider: info.provider,
+        providers: info.providers,
         threads: model.threads,
         format: info.format,
         format_source: info.formatSource,
@@ -94,7 +118,7 @@ export class InferenceRuntime implements Part {
         labels: info.labels.length,
         warmup_ms: Math.round(info.warmupMs),
       },
-      `model ${path.basename(info.path)} loaded (${info.format}, ${info.provider})`,
+      `model ${path.basename(info.path)} loaded (${info.format}, ${info.providers.join(' > ')})`,
     )
     client.onCrash = (err) => {
       // Frames keep queueing and lastProgressAt stops advancing: the watchdog notices.
@@ -168,6 +192,7 @@ export class InferenceRuntime implements Part {
       model: i.model,
       path: i.path,
       provider: i.provider,
+      providers: [...i.providers],
       input: { ...i.input },
       batch: i.batch,
       labels: [...i.labels],

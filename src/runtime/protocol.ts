@@ -8,6 +8,8 @@ export interface WorkerInit {
   model: ModelSettings
   detect: DetectSettings
   maxBatch: number
+  /** onnxruntime's verbose session log, for its node placement report (log.level debug). */
+  ortVerbose?: boolean
 }
 
 export type ToWorker = { type: 'run'; id: number; frames: Frame[] } | { type: 'close' }

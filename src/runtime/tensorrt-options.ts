@@ -131,3 +131,58 @@ function fileDigest(file: string): string {
     return `unreadable:${path.resolve(file)}`
   }
 }
+
+/**
+ * The first onnxruntime release whose TensorRT EP accepts a key, for the keys above that
+ * not every release edgewatch can meet accepts. UpdateTensorRTProviderOptions rejects a
+ * key it does not know ("Unknown provider option"), and then the TensorRT EP is not used
+ * at all, so keys are filtered by the onnxruntime really installed (see
+ * tensorrtOptionsFor). Keys not listed are accepted from v1.16 on, the oldest onnxruntime
+ * a Jetson row has built. Checked against tensorrt_execution_provider_info.cc (the
+ * provider_option_names list): docs/jetson.md, "TensorRT option keys per version".
+ */
+export const TENSORRT_OPTION_SINCE: Readonly<Record<string, string>> = {
+  // upstream PR #17865 (October 2023), first released in 1.17.0
+  trt_timing_cache_path: '1.17.0',
+}
+
+export interface FilteredTensorRtOptions {
+  options: Record<string, string | number | boolean>
+  /** Keys left out because the installed onnxruntime does not accept them. */
+  dropped: string[]
+}
+
+/**
+ * `options` without the keys onnxruntime `version` (e.g. "1.16.3") does not accept. An
+ * unknown version (null) keeps only the keys every release accepts: a lost timing-cache
+ * path costs a slower rebuild, an unknown key costs TensorRT.
+ */
+export function tensorrtOptionsFor(
+  options: Record<string, string | number | boolean>,
+  version: string | null,
+): FilteredTensorRtOptions {
+  const kept: Record<string, string | number | boolean> = {}
+  const dropped: string[] = []
+  for (const [key, value] of Object.entries(options)) {
+    const since = TENSORRT_OPTION_SINCE[key]
+    if (since && (version === null || compareVersions(version, since) < 0)) dropped.push(key)
+    else kept[key] = value
+  }
+  return { options: kept, dropped }
+}
+
+/** Compares dotted release numbers ("1.17.3" vs "1.17.0"); a suffix (-dev, -rev) is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) =>
+    v
+      .replace(/^v/, '')
+      .split(/[-+]/)[0]!
+      .split('.')
+      .map((n) => Number(n) || 0)
+  const [x, y] = [parts(a), parts(b)]
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}

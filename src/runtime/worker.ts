@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('worker.ts must run as a worker thread')
   const init = workerData as WorkerInit
   const post = (m: FromWorker) => port.postMessage(m)
-  const engine = new DetectorEngine(init.model, init.detect, init.maxBatch)
+  const engine = new DetectorEngine(init.model, init.detect, init.maxBatch, { ortVerbose: init.ortVerbose })
   try {
     post({ type: 'ready', info: await engine.open() })
   } catch (err) {

@@ -13,7 +13,7 @@ import {
   type MetricValue,
 } from 'prom-client'
 import type { DaemonStatus } from './status-model.js'
-import { cameraViews, type CameraView } from './status-model.js'
+import { cameraViews, providersOf, type CameraView } from './status-model.js'
 
 const CAMERA_STATES = ['starting', 'streaming', 'backoff', 'failed', 'stopped'] as const
 
@@ -167,6 +167,18 @@ export function registerDaemonMetrics(registry: Registry, snapshot: Snap): void 
       this.reset()
       const m = snap().model
       if (m) this.set({ provider: m.provider }, 1)
+    },
+  })
+
+  new Gauge({
+    name: 'edgewatch_execution_providers',
+    help: 'Every execution provider of the session, in the order onnxruntime tries them (position 0 first; value is always 1)',
+    labelNames: ['provider', 'position'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      const m = snap().model
+      if (m) providersOf(m).forEach((provider, i) => this.set({ provider, position: String(i) }, 1))
     },
   })
 

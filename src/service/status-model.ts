@@ -151,12 +151,14 @@ export function buildStatus(s: DaemonStatus): Record<string, unknown> {
           name: s.model.model,
           path: s.model.path,
           provider: s.model.provider,
+          providers: providersOf(s.model),
           format: s.model.format,
           input: s.model.input,
           batch: s.model.batch,
         }
       : null,
     provider: s.model?.provider ?? null,
+    providers: s.model ? providersOf(s.model) : [],
     inference: inf
       ? {
           submitted: inf.submitted,
@@ -214,6 +216,7 @@ export function buildStats(s: DaemonStatus): Record<string, unknown> {
     uptime_s: s.startedAt ? Math.round((s.now - s.startedAt) / 1000) : 0,
     model: s.model?.model ?? null,
     provider: s.model?.provider ?? null,
+    providers: s.model ? providersOf(s.model) : [],
     inference_ms: s.inference
       ? { last: s.inference.last_ms, p50: s.inference.p50_ms, p99: s.inference.p99_ms }
       : null,
@@ -221,6 +224,11 @@ export function buildStats(s: DaemonStatus): Record<string, unknown> {
     outbox_dropped: s.store?.outbox_dropped ?? 0,
     cameras: cams,
   }
+}
+
+/** Every execution provider of the session in order (tensorrt, cuda, cpu); `provider` is the first. */
+export function providersOf(m: RuntimeInfo): string[] {
+  return m.providers ? [...m.providers] : [m.provider]
 }
 
 /** "2/2 cameras streaming, 9.5 fps, EP cpu, backlog 0" for systemd's STATUS=. */

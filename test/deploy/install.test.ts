@@ -211,6 +211,63 @@ t.test('an upgrade replaces app files, drops stale ones and keeps the config', a
   t.match((await install(['--root', root, '--source', src, '--skip-npm'])).stdout, 'nothing to do')
 })
 
+t.test('the Jetson overlay: any napi-v* folder, checked against the JavaScript that loads it', async (t) => {
+  const dir = tempDir(t)
+  const src = fakeSource(dir)
+  const root = path.join(dir, 'root')
+  t.equal((await install(['--root', root, '--source', src, '--skip-npm'])).code, 0)
+  const ort = path.join(root, 'opt/edgewatch/node_modules/onnxruntime-node')
+  const prefix = path.join(root, 'usr/local/lib/edgewatch/onnxruntime')
+  const loader = (napi: string) =>
+    `module.exports = require(\`../bin/${napi}/\${process.platform}/\${process.arch}/onnxruntime_binding.node\`)\n`
+  const put = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, text)
+  }
+  const here = `linux/${process.arch}`
+  // The npm package (1.30.0 layout): napi-v6, every platform.
+  put(path.join(ort, 'dist/binding.js'), loader('napi-v6'))
+  for (const p of ['darwin/arm64', here, 'win32/x64'])
+    put(path.join(ort, 'bin/napi-v6', p, 'onnxruntime_binding.node'), `npm ${p}`)
+
+  // A build of an older tag (v1.17.3) carries its own JavaScript, loading napi-v3.
+  put(path.join(prefix, 'dist/binding.js'), loader('napi-v3'))
+  put(path.join(prefix, 'package.json'), '{"name":"onnxruntime-node","version":"1.17.3"}\n')
+  put(path.join(prefix, 'bin/napi-v3', here, 'onnxruntime_binding.node'), 'jetson v1.17.3')
+  const r = await install(['--root', root, '--source', src, '--skip-npm'])
+  t.equal(r.code, 0, r.stderr)
+  t.equal(
+    fs.readFileSync(path.join(ort, 'dist/binding.js'), 'utf8'),
+    loader('napi-v3'),
+    'its JavaScript is laid over',
+  )
+  t.equal(
+    fs.readFileSync(path.join(ort, 'bin/napi-v3', here, 'onnxruntime_binding.node'), 'utf8'),
+    'jetson v1.17.3',
+  )
+  t.notOk(fs.existsSync(path.join(ort, 'bin/napi-v6/darwin/arm64')), 'napi-v6 pruned to this platform')
+
+  // A napi-v3 prune: other platforms go, whatever the napi version.
+  put(path.join(ort, 'bin/napi-v3/win32/x64/onnxruntime_binding.node'), 'win')
+  const pruned = await install(['--root', root, '--source', src, '--skip-npm'])
+  t.equal(pruned.code, 0, pruned.stderr)
+  t.match(pruned.stdout, 'do:    remove onnxruntime binaries for napi-v3/win32/x64')
+  t.notOk(fs.existsSync(path.join(ort, 'bin/napi-v3/win32/x64')))
+
+  // A binding-only build whose folder is not the one the installed JavaScript loads would
+  // break onnxruntime-node altogether: refused, with the reason.
+  fs.rmSync(prefix, { recursive: true })
+  put(path.join(ort, 'dist/binding.js'), loader('napi-v6'))
+  put(path.join(prefix, 'bin/napi-v3', here, 'onnxruntime_binding.node'), 'jetson, wrong folder')
+  const bad = await install(['--root', root, '--source', src, '--skip-npm'])
+  t.equal(bad.code, 1)
+  t.match(
+    bad.stderr,
+    `has its binding in bin/napi-v3/${here}, but /opt/edgewatch/node_modules/onnxruntime-node/dist/binding.js loads bin/napi-v6`,
+  )
+  t.match(bad.stderr, 'Rebuild with deploy/jetson/build-onnxruntime.sh')
+})
+
 t.test('--uninstall keeps config and data; --purge removes them', async (t) => {
   const dir = tempDir(t)
   const src = fakeSource(dir)

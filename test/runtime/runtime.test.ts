@@ -32,6 +32,7 @@ t.test('results come back from the worker with source-pixel boxes; info and stat
     model: 'yolov5',
     path: fixture('yolov5.onnx'),
     provider: 'cpu',
+    providers: ['cpu'],
     input: { width: 64, height: 64 },
     batch: 1,
     labels: LABELS,
@@ -116,7 +117,7 @@ t.test('stop() waits for in-flight work and delivers its results', async (t) => 
   t.equal(rt.stats().dropped, 2, 'frames after stop are dropped')
 })
 
-t.test('event loop keeps ticking while a >=30 ms model runs continuously', async (t) => {
+t.test('event loop keeps ticking while a ~30 ms model runs continuously', async (t) => {
   const { log } = recordingLogger()
   let processed = 0
   const feed = () => rt.submit(frame('cam', processed, 64, 64, 64, 64))
@@ -152,11 +153,16 @@ t.test('event loop keeps ticking while a >=30 ms model runs continuously', async
   t.comment(
     `10 inferences in ${elapsed} ms (p50 ${perFrame.toFixed(1)} ms/frame); event-loop lag p99 ${lagMs.toFixed(1)} ms (max ${(h.max / 1e6).toFixed(1)}), idle p99 ${baseMs.toFixed(1)} ms`,
   )
-  t.ok(perFrame >= 30, `the model takes >= 30 ms per frame (${perFrame.toFixed(1)} ms)`)
+  // The fixture is built to take about 30 ms here; a faster machine makes it quicker, so
+  // the premise is "clearly longer than the lag bound below", not an exact figure.
+  t.ok(perFrame >= 25, `the model takes >= 25 ms per frame (${perFrame.toFixed(1)} ms)`)
   // Run on the main thread, back-to-back inferences would hold the loop for a whole
   // inference nearly all the time: the median lag would be the inference time.
   const p50 = h.percentile(50) / 1e6
-  t.ok(p50 < 20, `event-loop lag p50 under 20 ms (${p50.toFixed(1)} ms)`)
+  t.ok(
+    p50 < Math.min(20, perFrame * 0.6),
+    `event-loop lag p50 under 20 ms and well under an inference (${p50.toFixed(1)} ms)`,
+  )
   // p99 under 20 ms holds on a quiet machine (see docs/benchmarks.md); on this shared
   // 2-core one, preemption by other processes can exceed it, so allow for the idle
   // baseline and never as much as half an inference.

@@ -3,20 +3,29 @@
 # build-onnxruntime.sh and by the tests (test/deploy/jetson.test.ts), which point
 # EDGEWATCH_NV_TEGRA_RELEASE at a fake file; nothing here needs a Jetson.
 #
-# Support matrix (docs/jetson.md has the prose):
-#   JetPack  L4T          CUDA  cuDNN  TensorRT  GPU arch     onnxruntime  how
-#   5.1.x    R35.2-R35.6  11.4  8.6    8.5.2     72 (Xavier), v1.16.3     package
+# Support matrix (docs/jetson.md has the prose and what was checked for each row):
+#   JetPack  L4T          CUDA  cuDNN  TensorRT  GPU arch     onnxruntime  how      providers
+#   5.1.x    R35.2-R35.6  11.4  8.6    8.5.2     72 (Xavier), v1.17.3      package  cuda+tensorrt
 #                                                87 (Orin)
-#   6.0      R36.3        12.2  8.9    8.6.2     87 (Orin)    v1.17.3      package
-#   6.1/6.2  R36.4        12.6  9.3    10.3      87 (Orin)    v1.30.0      binding
+#   6.0      R36.3        12.2  8.9    8.6.2     87 (Orin)    v1.17.3      package  cuda+tensorrt
+#   6.1/6.2  R36.4        12.6  9.3    10.3      87 (Orin)    v1.30.0      binding  cuda+tensorrt
+#                                                             (fallback v1.23.2, package)
+#   7.x      R38, R39     13.x  9.x    10.x      87 (Orin),   v1.30.0      binding  cuda
+#                                                110 (Thor)
 # "binding": the tag equals the onnxruntime-node version in package.json (1.30.0); only the
 #   native binding and its libraries replace the npm ones.
 # "package": an older tag, because newer onnxruntime needs a newer CUDA/TensorRT than that
-#   JetPack has (JetPack 5: CUDA 11.4 and TensorRT 8.5; onnxruntime's releases after 1.16
-#   target CUDA 11.8+/TensorRT 8.6+, and 1.18+ TensorRT 10). The JavaScript side of
+#   JetPack has, or the fallback tag chosen with --ort-tag. The JavaScript side of
 #   onnxruntime-node must match its binding, so the whole onnxruntime-node and
-#   onnxruntime-common packages of that tag replace the npm ones. Best effort: edgewatch
-#   uses only InferenceSession.create/run, which these versions share.
+#   onnxruntime-common packages of that tag replace the npm ones. edgewatch uses only
+#   InferenceSession.create/run, which these versions share.
+# Why no row builds v1.16.3: its Node.js binding has no TensorRT (nor CUDA) branch at all;
+#   the branch came with upstream PR #16050, first released in v1.17. JetPack 5.1 builds
+#   v1.17.3 instead (upstream tests 1.16 and 1.17 alike with TensorRT 8.6, not 8.5).
+# Why JetPack 7 builds CUDA only: L4T R39 ships no libnvdla_compiler.so, which TensorRT's
+#   libnvinfer loads on Jetson, so the TensorRT provider cannot load there (Frigate PR
+#   #23582: CUDA EP verified on an AGX Orin with L4T R39.2, TensorRT EP not). The CUDA
+#   provider needs only CUDA and cuDNN. build-onnxruntime.sh --tensorrt builds it anyway.
 
 # l4t_version: prints the L4T release, e.g. 36.4.3, from /etc/nv_tegra_release
 # ("# R36 (release), REVISION: 4.3, GCID: ...") or else the nvidia-l4t-core package version.
@@ -60,6 +69,9 @@ jetpack_for_l4t() {
     36.4 | 36.4.0 | 36.4.1 | 36.4.2) echo 6.1 ;;
     36.4.3) echo 6.2 ;;
     36.4.*) echo 6.2.1 ;;
+    # JetPack 7: L4T R38 (7.0/7.1, Jetson Thor) and R39 (7.2, Thor and Orin).
+    38 | 38.*) echo 7 ;;
+    39 | 39.*) echo 7.2 ;;
     *)
       echo "L4T $1 is not in edgewatch's support matrix (deploy/jetson/lib/jetpack.sh); pass --jetpack to choose a row" >&2
       return 1 ;;
@@ -67,24 +79,29 @@ jetpack_for_l4t() {
 }
 
 # ort_build_for_jetpack JETPACK: prints one line
-#   "<row> <cuda> <cudnn> <tensorrt> <onnxruntime tag> <cuda archs> <binding|package>"
-# for a JetPack release (5.1, 5.1.2, 6.0, 6.2, ...); fails for unknown ones.
+#   "<row> <cuda> <cudnn> <tensorrt> <onnxruntime tag> <cuda archs> <binding|package> <providers> <fallback tag|->"
+# for a JetPack release (5.1, 5.1.2, 6.0, 6.2, 7.2, ...); fails for unknown ones.
+# <providers> is what the build enables: cuda+tensorrt, or cuda alone.
 ort_build_for_jetpack() {
   case "$1" in
-    5.1 | 5.1.*) echo "5.1 11.4 8.6 8.5.2 v1.16.3 72;87 package" ;;
-    6.0 | 6.0.*) echo "6.0 12.2 8.9 8.6.2 v1.17.3 87 package" ;;
-    6.1 | 6.1.* | 6.2 | 6.2.*) echo "6.1+ 12.6 9.3 10.3 v1.30.0 87 binding" ;;
+    5.1 | 5.1.*) echo "5.1 11.4 8.6 8.5.2 v1.17.3 72;87 package cuda+tensorrt -" ;;
+    6.0 | 6.0.*) echo "6.0 12.2 8.9 8.6.2 v1.17.3 87 package cuda+tensorrt -" ;;
+    # v1.23.2: the fallback if v1.30.0 does not build against TensorRT 10.3 (docs/jetson.md).
+    6.1 | 6.1.* | 6.2 | 6.2.*) echo "6.1+ 12.6 9.3 10.3 v1.30.0 87 binding cuda+tensorrt v1.23.2" ;;
+    7 | 7.*) echo "7 13.x 9.x 10.x v1.30.0 87;110 binding cuda -" ;;
     *)
-      echo "JetPack $1 is not in edgewatch's support matrix (5.1.x, 6.0, 6.1, 6.2)" >&2
+      echo "JetPack $1 is not in edgewatch's support matrix (5.1.x, 6.0, 6.1, 6.2, 7.x)" >&2
       return 1 ;;
   esac
 }
 
 # jetson_build_plan: detects the board and prints "KEY=value" lines for the build:
-# L4T, JETPACK, ROW, CUDA, CUDNN, TENSORRT, ORT_TAG, CUDA_ARCHS, MODE. JETPACK may be
-# forced with EDGEWATCH_JETPACK (build-onnxruntime.sh --jetpack).
+# L4T, JETPACK, ROW, CUDA, CUDNN, TENSORRT, ORT_TAG, CUDA_ARCHS, MODE, PROVIDERS,
+# FALLBACK_TAG. JETPACK may be forced with EDGEWATCH_JETPACK (build-onnxruntime.sh
+# --jetpack), the tag with EDGEWATCH_ORT_TAG (--ort-tag): any other tag than the row's
+# own is built in package mode, since its JavaScript then differs from the npm package's.
 jetson_build_plan() {
-  local l4t="" jp row
+  local l4t="" jp row tag mode
   if [ -n "${EDGEWATCH_JETPACK:-}" ]; then
     jp="$EDGEWATCH_JETPACK"
     l4t="$(l4t_version 2>/dev/null || echo unknown)"
@@ -98,6 +115,23 @@ jetson_build_plan() {
   row="$(ort_build_for_jetpack "$jp")" || return 1
   # shellcheck disable=SC2086 # the row is space-separated on purpose
   set -- $row
-  printf 'L4T=%s\nJETPACK=%s\nROW=%s\nCUDA=%s\nCUDNN=%s\nTENSORRT=%s\nORT_TAG=%s\nCUDA_ARCHS=%s\nMODE=%s\n' \
-    "$l4t" "$jp" "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+  tag="$5" mode="$7"
+  if [ -n "${EDGEWATCH_ORT_TAG:-}" ] && [ "$EDGEWATCH_ORT_TAG" != "$5" ]; then
+    tag="$EDGEWATCH_ORT_TAG" mode=package
+  fi
+  printf 'L4T=%s\nJETPACK=%s\nROW=%s\nCUDA=%s\nCUDNN=%s\nTENSORRT=%s\nORT_TAG=%s\nCUDA_ARCHS=%s\nMODE=%s\nPROVIDERS=%s\nFALLBACK_TAG=%s\n' \
+    "$l4t" "$jp" "$1" "$2" "$3" "$4" "$tag" "$6" "$mode" "$8" "$9"
+}
+
+# nvdla_compiler_lib: prints the path of libnvdla_compiler.so, which TensorRT's libnvinfer
+# loads on Jetson, or fails. EDGEWATCH_TEGRA_LIB_DIRS (space-separated) replaces the
+# directories searched (tests).
+nvdla_compiler_lib() {
+  local dir f
+  for dir in ${EDGEWATCH_TEGRA_LIB_DIRS:-/usr/lib/aarch64-linux-gnu/nvidia /usr/lib/aarch64-linux-gnu/tegra /usr/lib/aarch64-linux-gnu}; do
+    for f in "$dir"/libnvdla_compiler.so*; do
+      [ -e "$f" ] && { echo "$f"; return 0; }
+    done
+  done
+  return 1
 }
