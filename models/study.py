@@ -289,13 +289,16 @@ def cmd_status(a) -> int:
                   f"({r['train_seconds'] / 3600:.2f} h)")
             continue
         lp = os.path.join(a.logs, name + ".log")
-        evals = []
+        evals, steps = [], []
         if os.path.exists(lp):
             with open(lp) as f:
-                evals = [ln.strip() for ln in f if ln.startswith("[eval]")]
+                for ln in f:
+                    (evals if ln.startswith("[eval]") else steps if " step " in ln else []).append(ln.strip())
         part = os.path.exists(os.path.join(sdir, name + ".pt.partial"))
-        print(f"  {name:21s} {'checkpointed' if part else 'not started' if not evals else 'started'}"
-              + (f"; last: {evals[-1]}" if evals else ""))
+        print(f"  {name:21s} {'checkpointed' if part else 'started' if steps else 'not started'}"
+              + ("; " + re.sub(r"^\[train\] \S+ (step \S+) .* (\d+s) eta (\d+s)$", r"\1, \2 elapsed, eta \3", steps[-1])
+                 if steps else "")
+              + (f"\n  {'':21s} last {evals[-1]}" if evals else ""))
     return 0
 
 
