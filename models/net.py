@@ -103,9 +103,15 @@ class SPPF(nn.Module):
 
 class Detector(nn.Module):
     def __init__(self, num_classes: int = 5, csp: bool = True, width=(16, 24, 48, 96, 192), depth=(1, 2, 2, 1),
-                 neck=(40, 80, 128), input_wh=(512, 384), p2_link: int = 32):
+                 neck=(40, 80, 128), input_wh=(512, 384), p2_link: int = 32, width_mult: float = 1.0):
         super().__init__()
         Stage = CSPStage if csp else PlainStage
+        if width_mult != 1.0:
+            # every channel count of backbone, stride-4 link and neck (hence head) scaled alike
+            width = tuple(scale_width(c, width_mult) for c in width)
+            neck = tuple(scale_width(c, width_mult) for c in neck)
+            p2_link = scale_width(p2_link, width_mult) if p2_link else 0
+        self.widths = {"backbone": tuple(width), "neck": tuple(neck), "p2_link": p2_link}
         w0, w1, w2, w3, w4 = width
         self.num_classes = num_classes
         self.input_wh = tuple(input_wh)
@@ -186,6 +192,25 @@ class Detector(nn.Module):
         return self.decode(self.raw(x))
 
 
+def scale_width(c: int, mult: float) -> int:
+    """A channel count times a width multiplier, rounded to an even number (the stages
+    halve their width, so it must stay divisible by 2)."""
+    return max(2, 2 * int(round(c * mult / 2)))
+
+
+def match_width_mult(target_macs: int, csp: bool = False, p2_link: int = 32, lo: float = 0.70, hi: float = 1.00) -> float:
+    """The width multiplier (in steps of 0.01) whose network counts the MACs closest to
+    target_macs at 512x384: how the FLOP-matched plain network of the CSP-vs-plain study
+    is sized (rounding to even widths makes the MACs a step function of the multiplier)."""
+    best = None
+    for i in range(int(round(lo * 100)), int(round(hi * 100)) + 1):
+        m = i / 100
+        macs = count_macs(Detector(csp=csp, p2_link=p2_link, width_mult=m))
+        if best is None or abs(macs - target_macs) < abs(best[1] - target_macs):
+            best = (m, macs)
+    return best[0]
+
+
 def grids_for(size_h: int, size_w: int, device=None):
     """Grid/stride tensors for a non-default (training crop) input size."""
     grids, strides = [], []
@@ -239,7 +264,15 @@ def fuse_bn(model: nn.Module) -> nn.Module:
     return model
 
 
+# the study's FLOP-matched plain network: match_width_mult(count_macs(Detector())) (printed below)
+PLAIN_NARROW_MULT = 0.89
+
 if __name__ == "__main__":
     for csp, p2 in ((True, 32), (False, 32), (True, 0)):
         m = Detector(csp=csp, p2_link=p2)
         print("csp" if csp else "plain", f"p2_link={p2}", f"params={count_params(m)/1e6:.3f}M", f"GMACs={count_macs(m)/1e9:.3f}")
+    target = count_macs(Detector())
+    mult = match_width_mult(target)
+    m = Detector(csp=False, width_mult=mult)
+    print(f"plain-narrow width_mult={mult} (committed: {PLAIN_NARROW_MULT}) widths={m.widths}",
+          f"params={count_params(m)/1e6:.3f}M", f"GMACs={count_macs(m)/1e9:.3f}", f"MACs/CSP={count_macs(m)/target:.4f}")

@@ -21,6 +21,11 @@ def load(p):
 
 def main(work, out):
     res = {"input": None, "heldout": None, "models": {}}
+    # the CSP-vs-plain study's section is written by models/study.py report from its own
+    # result files; keep it when the shipped model or the pair is re-measured
+    prev = load(out) or {}
+    if "study" in prev:
+        res["study"] = prev["study"]
     for arch in ("csp", "plain", "csp-ab", "plain-ab"):
         tr = load(os.path.join(work, f"{arch}.train.json"))
         if tr is None:

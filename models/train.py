@@ -166,6 +166,23 @@ def compute_loss(model: Detector, raw: torch.Tensor, targets, grid, stride, cls_
     return total, {"box": float(l_box), "obj": float(l_obj), "cls": float(l_cls)}
 
 
+def train_state(model, opt, ema, batcher, step: int, run, hist, curve, elapsed: float, cpu: float) -> dict:
+    """Everything a resumed run needs to continue exactly as an uninterrupted one: weights
+    (with BN statistics), AdamW moments, the EMA copy and its counter, the crop RNG and the
+    global RNGs, the step, the running loss and the logs so far."""
+    return {"step": step, "model": model.state_dict(), "opt": opt.state_dict(),
+            "ema": {"shadow": ema.shadow, "n": ema.n}, "batcher_rng": batcher.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(), "np_rng": np.random.get_state(), "py_rng": random.getstate(),
+            "run": run, "hist": hist, "curve": curve, "elapsed_s": elapsed, "cpu_s": cpu}
+
+
+def save_atomic(obj, path: str) -> None:
+    # write then rename: a run killed mid-save leaves the previous checkpoint intact
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
 class EMA:
     """Exponential moving average of weights; the EMA copy is what gets exported
     (smoother than the last SGD iterate when the schedule is this short)."""
@@ -185,19 +202,42 @@ class EMA:
                     self.shadow[k].copy_(v)
 
 
+class HeldoutEval:
+    """Scores EMA weights on the held-out set during training (the study's curves): a
+    separate float32 model in eval mode, so evaluating never touches the training state."""
+
+    def __init__(self, args):
+        import evaluate as ev
+
+        self.ev = ev
+        self.imgs, labels = data.load(args.eval_data)
+        self.gts = ev.gts_in_input(labels)
+        self.model = Detector(csp=(args.arch == "csp"), p2_link=args.p2_link, width_mult=args.width_mult)
+        self.model.eval()
+
+    def __call__(self, shadow: dict) -> dict:
+        from scenes import LABELS
+
+        self.model.load_state_dict(shadow)
+        preds = self.ev.predict_torch(self.model, self.imgs)
+        dets = [self.ev.postprocess(p) for p in preds]
+        return self.ev.average_precision(dets, self.gts, len(LABELS))
+
+
 def train(args) -> dict:
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
     imgs, labels = data.load(args.data)
-    model = Detector(csp=(args.arch == "csp"), p2_link=args.p2_link)
+    model = Detector(csp=(args.arch == "csp"), p2_link=args.p2_link, width_mult=args.width_mult)
     if args.init:
         # warm start (second phase of a two-phase schedule): weights + BN statistics
         model.load_state_dict(torch.load(args.init, map_location="cpu")["state_dict"])
     info = {"arch": args.arch, "params": count_params(model), "macs": count_macs(model, data.INPUT_W, data.INPUT_H),
             "input": [data.INPUT_W, data.INPUT_H], "p2_link": args.p2_link, "precision": args.precision,
-            "cls_weight": args.cls_weight}
+            "cls_weight": args.cls_weight, "width_mult": args.width_mult, "widths": model.widths}
     model = model.to(memory_format=torch.channels_last)
-    print(f"[train] {args.arch}: params={info['params']} MACs@{data.INPUT_W}x{data.INPUT_H}={info['macs']} frames={len(imgs)} "
+    tag = args.tag or args.arch
+    print(f"[train] {tag}: params={info['params']} MACs@{data.INPUT_W}x{data.INPUT_H}={info['macs']} frames={len(imgs)} "
           f"steps={args.steps} batch={args.batch} crop={args.crop}", flush=True)
     batcher = Batcher(imgs, labels, args.crop, args.seed)
     grid, stride = grids_for(args.crop, args.crop)
@@ -208,12 +248,27 @@ def train(args) -> dict:
                             lr=args.lr, betas=(0.9, 0.99))
     ema = EMA(model)
     warm = args.warmup if args.warmup >= 0 else min(300, max(args.steps // 10, 1))
-    hist = []
-    t0 = time.time()
+    hist, curve = [], []
     run = None
+    start, done_s, done_cpu = 1, 0.0, 0.0
+    partial = args.out + ".partial"
+    if args.resume and os.path.exists(partial):
+        st = torch.load(partial, map_location="cpu")
+        model.load_state_dict(st["model"])  # copies into the channels-last parameters AdamW holds
+        opt.load_state_dict(st["opt"])
+        ema.shadow, ema.n = st["ema"]["shadow"], st["ema"]["n"]
+        batcher.rng.bit_generator.state = st["batcher_rng"]
+        torch.set_rng_state(st["torch_rng"])
+        np.random.set_state(st["np_rng"])
+        random.setstate(st["py_rng"])
+        run, hist, curve = st["run"], st["hist"], st["curve"]
+        start, done_s, done_cpu = st["step"] + 1, st["elapsed_s"], st["cpu_s"]
+        print(f"[train] {tag}: resumed from {partial} at step {st['step']}", flush=True)
+    evaluator = HeldoutEval(args) if args.eval_every else None
+    t0, c0 = time.time() - done_s, time.process_time() - done_cpu
     model.train()
     last = min(args.steps, args.stop_at or args.steps)
-    for step in range(1, last + 1):
+    for step in range(start, last + 1):
         # linear warm-up then cosine decay to 5 %
         if step <= warm:
             lr = args.lr * step / warm
@@ -238,31 +293,55 @@ def train(args) -> dict:
         ema.update(model)
         lv = float(loss)
         run = lv if run is None else 0.98 * run + 0.02 * lv
-        if args.ckpt_every and step % args.ckpt_every == 0 and step < args.steps:
-            # intermediate EMA snapshot, so a long run can be inspected while it trains
-            torch.save({"arch": args.arch, "p2_link": args.p2_link, "state_dict": ema.shadow, "info": {"step": step}},
-                       args.out + ".partial")
         if step % args.log_every == 0 or step == 1 or step == last:
             el = time.time() - t0
             rec = {"step": step, "loss": round(lv, 4), "loss_avg": round(run, 4), "lr": round(lr, 6), "elapsed_s": round(el, 1), **{k: round(v, 4) for k, v in parts.items()}}
             hist.append(rec)
-            eta = el / step * (args.steps - step)
-            print(f"[train] {args.arch} step {step}/{args.steps} loss {lv:.3f} (avg {run:.3f}) box {parts['box']:.3f} "
+            eta = el / (step - start + 1) * (args.steps - step)
+            print(f"[train] {tag} step {step}/{args.steps} loss {lv:.3f} (avg {run:.3f}) box {parts['box']:.3f} "
                   f"obj {parts['obj']:.3f} cls {parts['cls']:.3f} lr {lr:.5f} {el:.0f}s eta {eta:.0f}s", flush=True)
+        if evaluator and (step % args.eval_every == 0 or step == last):
+            te = time.time()
+            r = evaluator(ema.shadow)
+            pt = {"step": step, "mAP50": round(r["mAP50"], 4), "mAP50_95": round(r["mAP50_95"], 4),
+                  "loss_avg": round(run, 4), "elapsed_s": round(time.time() - t0, 1),
+                  "cpu_s": round(time.process_time() - c0, 1), "eval_s": round(time.time() - te, 1)}
+            if step == last:
+                pt["AP50_per_class"] = r["AP50_per_class"]
+            curve.append(pt)
+            print(f"[eval] {tag} step {step}/{args.steps} mAP50 {pt['mAP50']:.4f} mAP50_95 {pt['mAP50_95']:.4f} "
+                  f"loss_avg {run:.3f} elapsed {pt['elapsed_s']:.0f}s eval {pt['eval_s']:.0f}s", flush=True)
+        if args.ckpt_every and step % args.ckpt_every == 0 and step < last:
+            # the whole training state, so an interrupted run resumes (--resume) exactly
+            # where it was; its "state_dict" is the EMA copy, so load_model() can inspect it
+            st = train_state(model, opt, ema, batcher, step, run, hist, curve, time.time() - t0, time.process_time() - c0)
+            st.update({"arch": args.arch, "p2_link": args.p2_link, "width_mult": args.width_mult, "state_dict": ema.shadow})
+            save_atomic(st, partial)
+            if args.halt_at and step >= args.halt_at:
+                # a simulated interruption, for the resumability check (models/study.py --smoke)
+                print(f"[train] {tag}: halted after the checkpoint at step {step}", flush=True)
+                sys.exit(3)
     info.update({"steps": args.steps, "stopped_at": last, "init": args.init, "warmup": warm, "batch": args.batch, "crop": args.crop, "seed": args.seed, "lr": args.lr,
-                 "train_frames": len(imgs), "train_seconds": round(time.time() - t0, 1), "history": hist})
+                 "train_frames": len(imgs), "train_seconds": round(time.time() - t0, 1),
+                 "cpu_seconds": round(time.process_time() - c0, 1), "threads": args.threads,
+                 "resumed": start > 1, "history": hist})
+    if evaluator:
+        info["curve"] = curve
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     state = {k: v.contiguous() for k, v in ema.shadow.items()}  # plain NCHW layout on disk
-    torch.save({"arch": args.arch, "p2_link": args.p2_link, "state_dict": state, "info": info}, args.out)
+    torch.save({"arch": args.arch, "p2_link": args.p2_link, "width_mult": args.width_mult, "state_dict": state, "info": info},
+               args.out)
     with open(os.path.splitext(args.out)[0] + ".train.json", "w") as f:
         json.dump(info, f, indent=1)
+    if os.path.exists(partial):
+        os.remove(partial)  # finished: the final checkpoint supersedes it
     print(f"[train] saved {args.out} after {info['train_seconds']} s", flush=True)
     return info
 
 
 def load_model(path: str) -> Detector:
     ck = torch.load(path, map_location="cpu")
-    m = Detector(csp=(ck["arch"] == "csp"), p2_link=ck.get("p2_link", 0))
+    m = Detector(csp=(ck["arch"] == "csp"), p2_link=ck.get("p2_link", 0), width_mult=ck.get("width_mult", 1.0))
     m.load_state_dict(ck["state_dict"])
     m.eval()
     return m
@@ -281,12 +360,19 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--ckpt-every", type=int, default=500)
+    ap.add_argument("--ckpt-every", type=int, default=500, help="write the full training state to OUT.partial every N steps")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT.partial if it exists")
+    ap.add_argument("--halt-at", type=int, default=0, help="exit after the first checkpoint at or past this step (tests --resume)")
+    ap.add_argument("--eval-every", type=int, default=0, help="score the EMA weights on --eval-data every N steps and at the end")
+    ap.add_argument("--eval-data", help="held-out set for --eval-every")
+    ap.add_argument("--tag", help="name in the log lines (default: the arch)")
     # stop early but keep the --steps schedule: the saved EMA equals the run's
     # intermediate snapshot at that step (used when a CPU budget runs out)
     ap.add_argument("--stop-at", type=int, default=0)
     ap.add_argument("--init", help="start from this checkpoint's weights (phase 2)")
     ap.add_argument("--p2-link", type=int, default=32, help="channels of the stride-4 link into P3 (0: none)")
+    ap.add_argument("--width-mult", type=float, default=1.0,
+                    help="scale every channel count (rounded to even): the study's FLOP-matched plain network")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                     help="bf16: bfloat16 autocast for the network (fast only on CPUs with native bf16)")
     ap.add_argument("--cls-weight", type=float, default=2.0, help="weight of the class loss (box 5, objectness 1)")

@@ -10,13 +10,27 @@
 #                                     variants with the identical recipe at --ablation-steps,
 #                                     trained side by side with one thread each (about 9 min);
 #                                     reuses the work dir's data, adds both to metrics.json
-#   bash models/train.sh --smoke      a few steps on tiny data (< 60 s), into a temp dir,
-#                                     never touching the committed model (CI uses this)
+#   bash models/train.sh --study      the CSP-vs-plain study (npm run model:study, models/study.py):
+#                                     csp, plain and FLOP-matched plain-narrow x 3 seeds, curves
+#                                     on the held-out set; hours, resumable: rerun to continue.
+#                                     Results in models/study/*.json (commit them). Run it in
+#                                     the background, see models/README.md "CSP vs plain".
+#   bash models/train.sh --study --report   latency + memory of the three networks, the
+#                                     study section of metrics.json, the card's study table
+#   bash models/train.sh --study --status | --pause | --resume
+#                                     progress; SIGSTOP / SIGCONT the running study
+#                                     (e.g. around a benchmark)
+#   bash models/train.sh --smoke      a few steps on tiny data, into a temp dir, never
+#                                     touching the committed model (CI uses this): the
+#                                     shipped pipeline, the pair, and the study path with an
+#                                     interrupted + resumed run checked against an
+#                                     uninterrupted one
 #   options: --work DIR (scratch dir, default models/work), --skip-data (reuse DIR's data),
 #            --out DIR (where csp-shapes.{onnx,yaml} and metrics.json go, default models/;
 #            e.g. to retrain beside the committed model and compare),
 #            --ablation-steps N (schedule of the CSP-vs-plain pair, default 800),
-#            --precision bf16|fp32 (default: bf16 where the CPU has native bfloat16, see below)
+#            --precision bf16|fp32 (default: bf16 where the CPU has native bfloat16, see below),
+#            -- ARGS... (with --study: passed to models/study.py, e.g. -- --seeds 0,1,2,3)
 #
 # Everything is seeded (scene seeds, the crop RNG, the initialisation); with the same thread
 # count and builds a second run wrote a byte-identical ONNX file (models/README.md).
@@ -34,16 +48,25 @@ work=""
 out=""
 ab_steps=800
 precision=""
+study=0
+study_cmd=run
+study_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
     --ablation) ablation=1 ;;
+    --study) study=1 ;;
+    --report) study_cmd=report ;;
+    --status) study_cmd=status ;;
+    --pause) study_cmd=pause ;;
+    --resume) study_cmd=resume ;;
+    --) shift; study_args=("$@"); break ;;
     --skip-data) skip_data=1 ;;
     --work) work="$2"; shift ;;
     --out) out="$2"; shift ;;
     --ablation-steps) ab_steps="$2"; shift ;;
     --precision) precision="$2"; shift ;;
-    *) echo "usage: train.sh [--smoke | --ablation] [--work DIR] [--skip-data] [--out DIR] [--ablation-steps N] [--precision bf16|fp32]" >&2; exit 64 ;;
+    *) echo "usage: train.sh [--smoke | --ablation | --study [--report|--status|--pause|--resume]] [--work DIR] [--skip-data] [--out DIR] [--ablation-steps N] [--precision bf16|fp32] [-- STUDY ARGS]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -71,6 +94,22 @@ case "$precision" in
 esac
 if [ "$precision" = fp32 ] && [ "$smoke" = 0 ]; then
   echo "[train.sh] float32 training (no native bfloat16 on this CPU, or asked for): expect about 1.4x the time" >&2
+fi
+if [ "$study" = 1 ] && [ "$smoke" = 0 ]; then
+  work="${work:-$here/work}"
+  study_py=("$py" "$here/study.py" --work "$work" --precision "$precision")
+  case "$study_cmd" in
+    status|pause|resume) exec "${study_py[@]}" "$study_cmd" "${study_args[@]}" ;;
+    report)
+      exec "${study_py[@]}" report --metrics "$out/metrics.json" --card "$here/README.md" \
+        --plot "$here/study/curves.png" "${study_args[@]}" ;;
+  esac
+  # the study trains on the shipped model's data: reuse it when the work dir has it
+  if [ ! -f "$work/train/labels.json" ] || [ ! -f "$work/heldout/labels.json" ]; then
+    "$py" "$here/data.py" train "$work/train" --n "$n_train"
+    "$py" "$here/data.py" heldout "$work/heldout" --n "$n_held"
+  fi
+  exec "${study_py[@]}" run "${study_args[@]}"
 fi
 echo "[train.sh] precision: $precision"
 mkdir -p "$(dirname "$model_out")"
@@ -132,6 +171,27 @@ if [ "$ablation" = 1 ] || [ "$smoke" = 1 ]; then
   score_run csp-ab
   score_run plain-ab
 fi
+if [ "$smoke" = 1 ]; then
+  # The study path (models/study.py) on the same tiny data: three networks, one seed, six
+  # steps. Every run is first halted after its step-3 checkpoint, then resumed; a csp run
+  # trained without the interruption (in parallel) must come out identical.
+  recipe=(--seeds 0 --short-steps 0 --steps 6 --eval-every 3 --ckpt-every 3 --batch "$batch" --crop 128 --log-every 1
+    --precision "$precision")
+  sargs=(--work "$work" --results "$work/study-results" --logs "$work/study-logs" "${recipe[@]}")
+  "$py" "$here/study.py" "${sargs[@]}" run --halt-at 3
+  "$py" "$here/study.py" --work "$work/ref" --data "$work/train" --heldout "$work/heldout" \
+    --results "$work/ref/results" --logs "$work/ref/logs" --nets csp "${recipe[@]}" run > "$work/ref.log" 2>&1 &
+  ref=$!
+  "$py" "$here/study.py" "${sargs[@]}" run
+  wait "$ref" || { cat "$work/ref.log" >&2; exit 1; }
+  "$py" "$here/study.py" same "$work/study/csp-s0.pt" "$work/ref/study/csp-s0.pt"
+fi
 "$py" "$here/report.py" "$work" "$metrics" > /dev/null
+if [ "$smoke" = 1 ]; then
+  cp "$here/README.md" "$work/README.md"
+  "$py" "$here/study.py" "${sargs[@]}" report --metrics "$metrics" --card "$work/README.md" \
+    --plot "$work/curves.png" --rounds 1 --bench-runs 3 --mem-runs 2 --mem-repeats 1 --idle-probe-s 0.2 \
+    2> >(grep -v -i 'warn\|_C\._jit' >&2)
+fi
 echo "[train.sh] metrics: $metrics"
 echo "[train.sh] done in $(( $(date +%s) - t0 )) s"

@@ -1,6 +1,9 @@
 // Smoke test of the training pipeline (models/train.sh --smoke): a few steps on tiny
 // generated data, for both the CSP network and its plain control, must give finite,
-// falling losses and export an ONNX model that onnxruntime-node loads and runs.
+// falling losses and export an ONNX model that onnxruntime-node loads and runs. The same
+// run covers the CSP-vs-plain study's path (models/study.py): three networks trained,
+// interrupted and resumed into runs identical to an uninterrupted one, then the report
+// (latency, memory, the card's table) written into the temp dir.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -16,7 +19,7 @@ t.test('train.sh --smoke trains, exports and scores', async (t) => {
   const started = Date.now()
   const run = spawnSync('bash', [path.join(REPO, 'models', 'train.sh'), '--smoke', '--work', work], {
     encoding: 'utf8',
-    timeout: 150_000,
+    timeout: 270_000,
   })
   const log = run.stdout + run.stderr
   t.equal(run.status, 0, 'train.sh --smoke exits 0')
@@ -50,5 +53,39 @@ t.test('train.sh --smoke trains, exports and scores', async (t) => {
   t.ok(
     metrics.models.csp.params > 0 && metrics.models['plain-ab'].params > metrics.models.csp.params,
     'metrics written',
+  )
+
+  // the study path
+  t.match(
+    log,
+    /csp-s0\.pt vs .*: weights identical, losses and evaluations identical/,
+    'resumed run = uninterrupted run',
+  )
+  for (const net of ['csp', 'plain', 'plain-narrow']) {
+    const file = path.join(work, 'study-results', `${net}-s0.json`)
+    t.ok(fs.existsSync(file), `study result ${net}-s0.json written`)
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'))
+    t.equal(r.curve.at(-1).step, 6, `${net}: curve reaches the last step`)
+    t.ok(r.resumed, `${net}: the run was resumed from its checkpoint`)
+  }
+  const study = metrics.study.nets
+  const ratio = study['plain-narrow'].conv_macs / study.csp.conv_macs
+  t.ok(Math.abs(ratio - 1) < 0.02, `plain-narrow counts the CSP network's FLOPs (${ratio.toFixed(4)})`)
+  t.ok(study.plain.conv_macs > study.csp.conv_macs, 'the plain twin counts more FLOPs')
+  for (const net of ['csp', 'plain', 'plain-narrow']) {
+    t.ok(
+      study[net].latency_ms['1'].median_ms > 0 && study[net].latency_ms['2'].median_ms > 0,
+      `${net}: latency`,
+    )
+    t.ok(
+      study[net].memory.onnx.peak_live_mb > 0 && study[net].memory.ort_default.run_peak_mb > 0,
+      `${net}: memory`,
+    )
+  }
+  const card = fs.readFileSync(path.join(work, 'README.md'), 'utf8')
+  t.match(
+    card,
+    /<!-- study:begin[^\n]*-->\n3 runs: [^]*\| \*\*mAP@0\.5\*\* \|[^]*<!-- study:end -->/,
+    'card block written',
   )
 })
