@@ -106,8 +106,8 @@ def polygon_area(pts: np.ndarray) -> float:
 def draw_objects(img: np.ndarray, objects: list, rng: np.random.Generator | None = None) -> list:
     """Draws objects in order (later ones cover earlier ones) onto img (HxWx3 uint8, RGB).
 
-    Returns the ground truth: [{'class', 'label', 'box': [x1,y1,x2,y2], 'visible'}]
-    for objects that pass the visibility rule.
+    Returns the ground truth: [{'class', 'label', 'box': [x1,y1,x2,y2], 'visible', 'index'}]
+    for objects that pass the visibility rule (index: the object's position in `objects`).
     """
     h, w = img.shape[:2]
     owner = np.full((h, w), -1, np.int16)  # which object owns each pixel, for occlusion
@@ -155,7 +155,8 @@ def draw_objects(img: np.ndarray, objects: list, rng: np.random.Generator | None
         x1, y1 = pts.min(0)
         x2, y2 = pts.max(0)
         box = [float(np.clip(x1, 0, w)), float(np.clip(y1, 0, h)), float(np.clip(x2, 0, w)), float(np.clip(y2, 0, h))]
-        truth.append(dict(cls=ob["cls"], label=LABELS[ob["cls"]], box=[round(v, 2) for v in box], visible=round(min(frac, 1.0), 3)))
+        truth.append(dict(cls=ob["cls"], label=LABELS[ob["cls"]], box=[round(v, 2) for v in box],
+                          visible=round(min(frac, 1.0), 3), index=k))
     return truth
 
 

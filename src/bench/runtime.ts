@@ -226,7 +226,7 @@ export const run: BenchRunner = async ({ quick, log }) => {
     const lb = letterboxFor(c.size, (c.size * 3) / 4, c.size, c.size, 'center')
     let objects = 0
     const r = blocks(nb, quick ? 10 : 40, () => {
-      objects = post.run(outputs, 0, lb, 1280, 960).length
+      objects = post.run(outputs, 0, lb, 1280, 960).objects.length
     })
     const goal = c.format === 'yolov5' ? '< 2 ms' : undefined
     figures.push({

@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.js'
 import { checkCommand } from './commands/check.js'
 import { versionCommand } from './commands/version.js'
 import { detectionsCommand } from './commands/detections.js'
+import { eventsCommand } from './commands/events.js'
 import { modelCommand } from './commands/model.js'
 import { statusCommand } from './commands/status.js'
 import { reloadCommand } from './commands/reload.js'
@@ -17,6 +18,7 @@ export function commands(): Command[] {
     statusCommand,
     reloadCommand,
     detectionsCommand,
+    eventsCommand,
     modelCommand,
     versionCommand,
   ]

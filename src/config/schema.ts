@@ -12,6 +12,41 @@ const positiveSeconds = z.number().positive()
 /** Names used in MQTT topics, metrics labels and file names: keep them plain. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
+/** Tracking and events; defaults for all cameras, any camera may override under cameras.<name>.track. */
+const trackShape = {
+  enabled: z.boolean().describe('Track objects and report them as events'),
+  min_hits: z
+    .number()
+    .int()
+    .min(1)
+    .describe('Detections before a track is confirmed (and its `new` event sent)'),
+  max_age_s: z.number().positive().describe('Unseen this long (seconds of video) and the event ends'),
+  update_interval_s: z
+    .number()
+    .positive()
+    .describe('At most one `update` per event per interval (zone and stationary changes go at once)'),
+  stationary_s: z.number().positive().describe('Box barely moved this long: stationary: true'),
+}
+
+export const TrackSchema = z.strictObject({
+  enabled: trackShape.enabled.default(true),
+  min_hits: trackShape.min_hits.default(3),
+  max_age_s: trackShape.max_age_s.default(1.5),
+  update_interval_s: trackShape.update_interval_s.default(5),
+  stationary_s: trackShape.stationary_s.default(10),
+})
+
+/** A camera's overrides of `track` (no defaults: the global keys fill the rest). */
+export const CameraTrackSchema = z
+  .strictObject({
+    enabled: trackShape.enabled.optional(),
+    min_hits: trackShape.min_hits.optional(),
+    max_age_s: trackShape.max_age_s.optional(),
+    update_interval_s: trackShape.update_interval_s.optional(),
+    stationary_s: trackShape.stationary_s.optional(),
+  })
+  .describe("This camera's overrides of the top-level track keys")
+
 export const CameraSchema = z
   .strictObject({
     url: z
@@ -46,6 +81,7 @@ export const CameraSchema = z
       .default(10)
       .describe('Seconds without a frame before the camera is restarted'),
     enabled: z.boolean().default(true).describe('false keeps the camera in the file but does not run it'),
+    track: CameraTrackSchema.optional(),
   })
   .describe('One camera')
 
@@ -192,6 +228,19 @@ export const MqttSchema = z.strictObject({
   reject_unauthorized: z.boolean().default(true),
   keepalive: z.number().int().positive().default(30),
   publish_empty_frames: z.boolean().default(false),
+  publish: z
+    .strictObject({
+      detections: z
+        .boolean()
+        .default(true)
+        .describe('One message per processed frame on <camera>/detections'),
+      events: z
+        .boolean()
+        .default(true)
+        .describe('new/update/end of every tracked object on <prefix>/<device>/events'),
+      counts: z.boolean().default(true).describe('Retained active-object counts per camera (and zone)'),
+    })
+    .prefault({}),
   stats_interval: positiveSeconds.default(30),
   max_inflight: z.number().int().positive().max(65535).default(64),
 })
@@ -200,6 +249,17 @@ export const HttpSchema = z.strictObject({
   enabled: z.boolean().default(true),
   listen: z.string().default('127.0.0.1:9310').describe('host:port of the status/metrics server'),
   allow_remote: z.boolean().default(false).describe('Must be true to listen on a non-loopback address'),
+})
+
+export const EventsSchema = z.strictObject({
+  snapshots: z.boolean().default(true).describe("Keep a JPEG of each event's best frame"),
+  retention_days: z
+    .number()
+    .min(0)
+    .default(30)
+    .describe(
+      'Events (and their snapshots) older than this are removed; 0: only storage.retention.max_mb limits them',
+    ),
 })
 
 export const ConfigSchema = z.strictObject({
@@ -214,6 +274,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   model: ModelSchema.prefault({}),
   detect: DetectSchema.prefault({}),
+  track: TrackSchema.prefault({}),
+  events: EventsSchema.prefault({}),
   cameras: z.record(z.string(), CameraSchema).default({}),
   storage: StorageSchema.prefault({}),
   mqtt: MqttSchema.prefault({}),
@@ -233,6 +295,7 @@ export const ConfigSchema = z.strictObject({
 
 export { NAME_PATTERN }
 export type CameraConfig = z.infer<typeof CameraSchema>
+export type TrackConfig = z.infer<typeof TrackSchema>
 export type ModelConfig = z.infer<typeof ModelSchema>
 export type ManifestConfig = z.infer<typeof ManifestSchema>
 export type EdgewatchConfig = z.infer<typeof ConfigSchema>

@@ -121,6 +121,11 @@ export class CameraManager implements Part {
   }
 }
 
+/**
+ * What the camera's child is made from. The analytics keys (track, zones, lines, masks,
+ * filters) act on results, not on the pipeline: changing them must not restart it.
+ */
 function configKey(cfg: CameraConfig, defaultMaxFps: number): string {
-  return JSON.stringify({ ...cfg, max_fps: cfg.max_fps ?? defaultMaxFps })
+  const { track: _track, ...ingest } = cfg
+  return JSON.stringify({ ...ingest, max_fps: cfg.max_fps ?? defaultMaxFps })
 }

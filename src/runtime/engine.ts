@@ -268,7 +268,9 @@ export class DetectorEngine {
         frame: { width: f.sourceWidth, height: f.sourceHeight },
         model: info.model,
         inference_ms: Math.round(runMs * 100) / 100,
-        objects: this.post!.run(outputs, b, this.geometry[b]!, f.sourceWidth, f.sourceHeight),
+        ...this.post!.run(outputs, b, this.geometry[b]!, f.sourceWidth, f.sourceHeight),
+        // The pixels are not needed here any more: handed back (transferred) with the result.
+        pixels: { width: f.width, height: f.height, data: f.data },
       })
     }
     for (const t of Object.values(out)) t.dispose()

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const port = parentPort
   if (!port) throw new Error('worker.ts must run as a worker thread')
   const init = workerData as WorkerInit
-  const post = (m: FromWorker) => port.postMessage(m)
+  const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer)
   const engine = new DetectorEngine(init.model, init.detect, init.maxBatch, { ortVerbose: init.ortVerbose })
   try {
     post({ type: 'ready', info: await engine.open() })
@@ -35,7 +35,12 @@ async function main(): Promise<void> {
       return
     }
     engine.infer(msg.frames).then(
-      (r) => post({ type: 'done', id: msg.id, results: r.results, runMs: r.runMs, totalMs: r.totalMs }),
+      (r) =>
+        post(
+          { type: 'done', id: msg.id, results: r.results, runMs: r.runMs, totalMs: r.totalMs },
+          // Each frame's pixels go back without a copy (they came here the same way).
+          r.results.flatMap((x) => (x.pixels ? [x.pixels.data.buffer as ArrayBuffer] : [])),
+        ),
       (err: Error) => post({ type: 'run-error', id: msg.id, message: err.message }),
     )
   })

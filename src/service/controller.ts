@@ -111,6 +111,7 @@ export class Controller {
       metrics: new Registry(),
       notifier: this.notifier,
       parts,
+      addStage: (stage) => this.flow.addStage(stage),
       config: () => this.config,
       state: () => this.state,
       reload: () => this.reload(),
@@ -161,6 +162,7 @@ export class Controller {
       deviceId: cfg.device.id,
       topicPrefix: cfg.mqtt.topic_prefix,
       publishEmptyFrames: cfg.mqtt.publish_empty_frames,
+      publish: () => this.config.mqtt.publish,
       log,
     })
     await store.start()

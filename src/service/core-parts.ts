@@ -10,13 +10,24 @@ import type { Part } from '../lifecycle.js'
 import type { CameraStatus, Frame } from '../pipeline/frame.js'
 import type { ApplyResult } from '../pipeline/camera-manager.js'
 import type { InferenceResult } from '../runtime/types.js'
+import type { EventChange } from '../tracking/object-events.js'
+import type { Db } from '../store/db.js'
 import type { RuntimeInfo, RuntimeStats } from '../runtime/inference-runtime.js'
 import type { StoreStats, StoredMessage } from '../store/store.js'
 import type { DirectPublish, PublisherStatus } from '../mqtt/publisher.js'
 
 export interface StorePart extends Part {
-  record(result: InferenceResult): (StoredMessage & { stored: boolean }) | null
+  /**
+   * One processed frame (or, with null, events alone) in one transaction; its messages
+   * for the publisher (stored: false when the database refused them).
+   */
+  recordFrame(
+    result: InferenceResult | null,
+    events: readonly EventChange[],
+  ): (StoredMessage & { stored: boolean })[]
   stats(): StoreStats
+  /** The open connection, for the extensions' own queries (events); null when closed. */
+  database(): Db | null
 }
 
 export interface PublisherPart {
@@ -58,6 +69,8 @@ export interface PartFactory {
     deviceId: string
     topicPrefix: string
     publishEmptyFrames: boolean
+    /** mqtt.publish, read per frame (a reload switches detections/events messages on or off). */
+    publish: () => { detections: boolean; events: boolean }
     log: Logger
   }): StorePart
   publisher(opts: {

@@ -1,6 +1,7 @@
 // The frame's path through the core parts: camera onFrame → runtime.submit → onResult →
-// store.record (one transaction) → publisher.notify, with a notification on the bus at
-// each step for the extensions, and per-camera counters for status.
+// the extensions' result stages (tracking, zones: they annotate the result and add the
+// frame's events) → store.recordFrame (one transaction) → publisher.notify, with a
+// notification on the bus at each step, and per-camera counters for status.
 import type { Logger } from '../log/logger.js'
 import type { Frame } from '../pipeline/frame.js'
 import { FpsMeter } from '../pipeline/rate.js'
@@ -8,6 +9,26 @@ import type { DetectedObject, InferenceResult } from '../runtime/types.js'
 import { LogThrottle } from '../log/throttle.js'
 import type { DaemonBus } from './bus.js'
 import type { CoreParts } from './core-parts.js'
+import type { EventChange } from '../tracking/object-events.js'
+import type { Track, TrackerStep } from '../tracking/tracker.js'
+
+/** One processed frame on its way to the database; each stage may add to it. */
+export interface FrameAnalysis {
+  readonly result: InferenceResult
+  /** Event changes recorded in the same transaction as the frame's detections. */
+  readonly events: EventChange[]
+  /** Set by the tracking stage: the tracker's step for this frame, at media time t (s). */
+  tracking?: { step: TrackerStep; t: number }
+  /** Set by the zones stage: the zones each track's reference point is in now. */
+  zones?: Map<Track, readonly string[]>
+}
+
+/** Runs on every result before it is recorded, in `order` (lowest first). */
+export interface ResultStage {
+  readonly name: string
+  readonly order: number
+  process(frame: FrameAnalysis): void
+}
 
 export interface CameraCounters {
   submitted: number
@@ -31,6 +52,8 @@ interface Counters {
 export class DataFlow {
   private readonly counters = new Map<string, Counters>()
   private readonly storeErrors = new LogThrottle()
+  private readonly stageErrors = new LogThrottle()
+  private stages: ResultStage[] = []
 
   constructor(
     private readonly deps: {
@@ -41,6 +64,14 @@ export class DataFlow {
       accepting: () => boolean
     },
   ) {}
+
+  /** Adds a stage; returns the function that removes it. */
+  addStage(stage: ResultStage): () => void {
+    this.stages = [...this.stages, stage].sort((a, b) => a.order - b.order)
+    return () => {
+      this.stages = this.stages.filter((s) => s !== stage)
+    }
+  }
 
   onFrame(frame: Frame): void {
     const runtime = this.deps.parts.runtime()
@@ -61,11 +92,21 @@ export class DataFlow {
     if (r.objects.length > 0 || c.latest === null || c.latest.objects.length > 0) {
       c.latest = { frame_seq: r.frameSeq, ts: r.ts, objects: r.objects }
     }
+    const frame: FrameAnalysis = { result: r, events: [] }
+    for (const stage of this.stages) {
+      try {
+        stage.process(frame)
+      } catch (err) {
+        // A broken feature must not cost the detections: the frame is still recorded.
+        const held = this.stageErrors.take()
+        if (held !== null) this.deps.log.error({ err, stage: stage.name, held }, 'a result stage failed')
+      }
+    }
     const store = this.deps.parts.store()
     if (store) {
       try {
-        const msg = store.record(r)
-        if (msg) this.deps.parts.publisher()?.notify(msg)
+        const publisher = this.deps.parts.publisher()
+        for (const msg of store.recordFrame(r, frame.events)) publisher?.notify(msg)
       } catch (err) {
         const held = this.storeErrors.take()
         if (held !== null) this.deps.log.error({ err, camera: r.camera, held }, 'could not store a result')

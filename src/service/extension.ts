@@ -14,6 +14,7 @@ import type { HealthCheck } from './health.js'
 import type { SystemdNotifier } from './notify.js'
 import type { DaemonStatus } from './status-model.js'
 import type { ConfigDiff } from './config-diff.js'
+import type { ResultStage } from './data-flow.js'
 
 import type { ControllerState, CoreParts } from './core-parts.js'
 
@@ -58,6 +59,8 @@ export interface ExtensionContext {
   /** systemd's notify socket (no-ops outside systemd). */
   readonly notifier: SystemdNotifier
   readonly parts: CoreParts
+  /** Adds a stage every result passes before it is recorded (service/data-flow.ts). */
+  addStage(stage: ResultStage): () => void
   /** The running configuration (it changes on reload). */
   config(): ResolvedConfig
   state(): ControllerState

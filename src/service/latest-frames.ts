@@ -120,7 +120,8 @@ export class LatestFrames {
     const size = { width: pixels.width * k, height: pixels.height * k }
     const source = { width: pixels.sourceWidth, height: pixels.sourceHeight }
     const objects = result.objects.map((o) => ({
-      label: o.label,
+      // Live tracks show their number, as on the status page ("STAR #12 0.97").
+      label: o.track === undefined ? o.label : `${o.label} #${o.track}`,
       class: o.class,
       score: o.score,
       box: scaleBox(o.box, source, size),

@@ -1,6 +1,7 @@
 // The MQTT detections message of the contract (design.md §2, docs/mqtt.md): topic, id
 // and the JSON payload, built once at store time so a resend is byte-identical.
 import type { InferenceResult } from '../runtime/types.js'
+import type { EventChange } from '../tracking/object-events.js'
 
 export interface StoredMessage {
   id: string
@@ -27,6 +28,57 @@ export function statsTopic(prefix: string, device: string): string {
   return `${prefix}/${device}/stats`
 }
 
+export function eventsTopic(prefix: string, device: string): string {
+  return `${prefix}/${device}/events`
+}
+
+/** Outbox id of a message on a device-wide topic: "<device>/<stream>/<seq, 12 digits>". */
+export function streamMessageId(device: string, stream: string, seq: number): string {
+  return `${device}/${stream}/${String(seq).padStart(12, '0')}`
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10
+const r3 = (v: number) => Math.round(v * 1000) / 1000
+
+/** An event message of the contract (design.md §2); `id` is the event's, stable for its life. */
+export function buildEventMessage(
+  change: EventChange,
+  device: string,
+  seq: number,
+  topicPrefix: string,
+): StoredMessage {
+  const b = change.body
+  const payload = JSON.stringify({
+    type: change.type,
+    id: b.id,
+    seq,
+    device,
+    camera: b.camera,
+    label: b.label,
+    score: r3(b.score),
+    top_score: r3(b.top_score),
+    start_ts: b.start_ts,
+    end_ts: b.end_ts,
+    ts: b.ts,
+    pts: b.pts,
+    box: b.box.map(r1),
+    zones: b.zones,
+    entered_zones: b.entered_zones,
+    stationary: b.stationary,
+    frames: b.frames,
+    snapshot: b.snapshot
+      ? { ts: b.snapshot.ts, score: r3(b.snapshot.score), box: b.snapshot.box.map(r1), url: b.snapshot.url }
+      : null,
+  })
+  return {
+    id: streamMessageId(device, 'events', seq),
+    camera: b.camera,
+    seq,
+    topic: eventsTopic(topicPrefix, device),
+    payload,
+  }
+}
+
 export function buildMessage(
   result: InferenceResult,
   device: string,
@@ -45,7 +97,11 @@ export function buildMessage(
     frame: { width: result.frame.width, height: result.frame.height },
     model: result.model,
     inference_ms: result.inference_ms,
-    objects: result.objects.map((o) => ({ label: o.label, class: o.class, score: o.score, box: o.box })),
+    objects: result.objects.map((o) =>
+      o.event === undefined
+        ? { label: o.label, class: o.class, score: o.score, box: o.box }
+        : { label: o.label, class: o.class, score: o.score, box: o.box, event: o.event },
+    ),
   })
   return {
     id,

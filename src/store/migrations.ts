@@ -46,6 +46,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'events (one row per confirmed track), the event of each detection, message seq per stream',
+    sql: `
+      ALTER TABLE detections ADD COLUMN event TEXT;  -- id of the event the detection belongs to
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,           -- <device>/<camera>/<start_ts>-<track n>
+        camera TEXT NOT NULL,
+        track INTEGER NOT NULL,        -- the camera's track number
+        label TEXT NOT NULL,           -- majority of the track's detections
+        start_ts INTEGER NOT NULL,     -- wall-clock time of the first detection, ms
+        end_ts INTEGER,                -- null while the event is open
+        last_ts INTEGER NOT NULL,      -- latest frame the event was seen in (ends it after a crash)
+        score REAL NOT NULL,
+        top_score REAL NOT NULL,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,
+        zones TEXT NOT NULL,           -- JSON list: zones it is in now
+        entered_zones TEXT NOT NULL,   -- JSON list: zones it has been in
+        stationary INTEGER NOT NULL,
+        frames INTEGER NOT NULL,
+        snapshot TEXT                  -- JSON {ts, score, box, url} of the best frame, or null
+      );
+      CREATE INDEX events_start ON events (start_ts);
+      CREATE INDEX events_camera_start ON events (camera, start_ts);
+      CREATE INDEX events_open ON events (end_ts) WHERE end_ts IS NULL;
+      -- Last message seq of the device-wide topics (events, crossings), like camera_seq.
+      CREATE TABLE stream_seq (
+        stream TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 /** Current schema version (0 for a new file). */

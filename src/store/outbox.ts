@@ -39,9 +39,9 @@ export class Outbox {
     return this.rows
   }
 
-  /** Called after a committed insert. */
-  added(): void {
-    this.rows++
+  /** Called after a committed insert of `n` rows. */
+  added(n = 1): void {
+    this.rows += n
   }
 
   /** Up to `limit` rows after `afterRowid`, oldest first. */

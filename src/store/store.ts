@@ -6,6 +6,7 @@ import path from 'node:path'
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
 import type { InferenceResult } from '../runtime/types.js'
+import type { EventChange } from '../tracking/object-events.js'
 import { FatalError, type Part } from '../lifecycle.js'
 import { databaseBytes, isSqliteError, openWritable, type Db } from './db.js'
 import { migrate } from './migrations.js'
@@ -25,6 +26,8 @@ export interface StoreOptions {
   deviceId: string
   topicPrefix: string
   publishEmptyFrames: boolean
+  /** mqtt.publish: which messages to build (read per frame; default: all). */
+  publish?: () => { detections: boolean; events: boolean }
   log: Logger
   now?: () => number
 }
@@ -74,6 +77,11 @@ export class Store implements Part {
     return this.opts.storage.path
   }
 
+  /** The open connection (extensions query their own tables through it); null when closed. */
+  database(): Db | null {
+    return this.db
+  }
+
   async start(): Promise<void> {
     const file = this.opts.storage.path
     let db: Db
@@ -90,12 +98,11 @@ export class Store implements Part {
     try {
       const applied = migrate(db, undefined, this.now())
       if (applied.length) this.log.info({ file, applied }, 'database schema migrated')
-      this.writer = new DetectionWriter(
-        db,
-        this.opts.deviceId,
-        this.opts.topicPrefix,
-        this.opts.publishEmptyFrames,
-      )
+      const publish = this.opts.publish ?? (() => ({ detections: true, events: true }))
+      this.writer = new DetectionWriter(db, this.opts.deviceId, this.opts.topicPrefix, () => ({
+        ...publish(),
+        emptyFrames: this.opts.publishEmptyFrames,
+      }))
       this.writer.prepare()
       this.outbox = new Outbox(db)
       this.outbox.prepare()
@@ -144,26 +151,39 @@ export class Store implements Part {
     db.close()
   }
 
+  /** Records one result without events; returns its detections message, if it has one. */
   record(result: InferenceResult): (StoredMessage & { stored: boolean }) | null {
+    return this.recordFrame(result, [])[0] ?? null
+  }
+
+  /**
+   * Records a processed frame (or, with result null, events alone: those a restart ends)
+   * in one transaction, and returns its messages for the publisher. stored: false means the
+   * database refused (disk full): they are only sent live, best effort.
+   */
+  recordFrame(
+    result: InferenceResult | null,
+    events: readonly EventChange[],
+  ): (StoredMessage & { stored: boolean })[] {
     const writer = this.writer
     if (!writer || !this.db) throw new Error('Store.record() before start()')
-    const msg = writer.nextMessage(result)
+    const pending = writer.messages(result, events)
     const t0 = performance.now()
     try {
-      writer.write(result, msg, this.now())
+      writer.write(result, pending, events, this.now())
     } catch (err) {
       if (!isSqliteError(err)) throw err
       this.writeFailed(err as Error)
-      return msg ? { ...msg, stored: false } : null
+      return pending.map((p) => ({ ...p.msg, stored: false }))
     }
     this.commits.add(performance.now() - t0)
     if (this.failingSince !== null) this.writeRecovered()
-    this.counters.detections_written += result.objects.length
-    if (!msg) return null
-    this.counters.messages_written++
-    this.outbox!.added()
+    this.counters.detections_written += result?.objects.length ?? 0
+    if (pending.length === 0) return []
+    this.counters.messages_written += pending.length
+    this.outbox!.added(pending.length)
     this.enforceOutboxCap()
-    return { ...msg, stored: true }
+    return pending.map((p) => ({ ...p.msg, stored: true }))
   }
 
   stats(): StoreStats {

@@ -27,6 +27,8 @@ class FakeWorld implements PartFactory {
       start: async () => undefined,
       stop: async () => undefined,
       record: () => null,
+      recordFrame: () => [],
+      database: () => null,
       stats: () => ({
         detections_written: 0,
         messages_written: 0,

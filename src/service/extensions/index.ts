@@ -2,6 +2,7 @@
 // in this folder and one line here (docs/architecture.md).
 import type { ExtensionFactory } from '../extension.js'
 import { CoreReload } from './core-reload.js'
+import { Events } from './events.js'
 import { LatestFramesExtension } from './latest-frames.js'
 import { PrometheusMetrics } from './prometheus.js'
 import { MqttStats } from './mqtt-stats.js'
@@ -10,6 +11,7 @@ import { StatusHttp } from './status-http.js'
 
 export const DEFAULT_EXTENSIONS: readonly ExtensionFactory[] = [
   (ctx) => new CoreReload(ctx), // first: later extensions see which cameras a reload changed
+  (ctx) => new Events(ctx),
   (ctx) => new LatestFramesExtension(ctx),
   (ctx) => new PrometheusMetrics(ctx),
   (ctx) => new MqttStats(ctx),
