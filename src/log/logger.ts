@@ -75,7 +75,7 @@ function cleanError(e: Error, clean: (s: string) => string): Error {
 function serializeError(e: Error, clean: (s: string) => string = (s) => s): Record<string, unknown> {
   // A log call that passes something else as `err` (a string, a rejection value) must log
   // it, not throw from inside the logger.
-  if (!(e instanceof Error)) return { message: clean(String(e as unknown)) }
+  if (!(e instanceof Error)) return { message: clean(String(e)) }
   const code = (e as NodeJS.ErrnoException).code
   return {
     type: e.name,
