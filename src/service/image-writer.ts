@@ -23,6 +23,8 @@ export class ImageWriter {
     w.on('message', (m: ImageDone) => {
       const done = this.pending.get(m.id)
       this.pending.delete(m.id)
+      // Idle, the thread must not keep the process alive; busy, it must finish its images.
+      if (this.pending.size === 0) w.unref()
       done?.(m.ok ? { ok: true, bytes: m.bytes } : { ok: false, error: m.error })
     })
     w.on('error', (err) => this.log.error({ err }, 'image worker failed; snapshots are not written'))
@@ -42,6 +44,7 @@ export class ImageWriter {
     if (this.pending.size >= this.maxPending)
       return Promise.resolve({ ok: false, error: `${this.maxPending} images already waiting` })
     const id = this.nextId++
+    w.ref()
     return new Promise<WriteResult>((resolve) => {
       this.pending.set(id, resolve)
       w.postMessage({ ...job, id } satisfies ImageJob, [job.rgb.buffer as ArrayBuffer])

@@ -40,6 +40,12 @@ const cases: Record<string, string[]> = {
   'url-and-pipeline.yaml': ['cameras.gate.pipeline: set either url or pipeline, not both'],
   'bad-mqtt-url.yaml': ['mqtt.qos: invalid value 3'],
   'bad-camera-name.yaml': ['cameras.front/door: camera names may use letters'],
+  'bad-track.yaml': [
+    'track.min_hits: must be >= 1, got 0',
+    'track.max_age_s: must be > 0, got 0',
+    'events.retention_days: must be >= 0, got -1',
+    'cameras.gate.track.min_hit: unknown key',
+  ],
   'many-problems.yaml': [
     'device.id: must be 1-64 letters',
     'cameras.gate.transport: expected one of "tcp", "udp", got "sctp"',
