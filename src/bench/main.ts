@@ -14,6 +14,7 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {
   store: () => import('./store.js'),
   ingest: () => import('./ingest.js'),
   runtime: () => import('./runtime.js'),
+  tracking: () => import('./tracking.js'),
   e2e: () => import('./e2e.js'),
 }
 

@@ -12,6 +12,7 @@ import type { z } from 'zod'
 import { ConfigSchema, NAME_PATTERN, type EdgewatchConfig } from './schema.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { checkCameraSource } from './sources.js'
+import { analyticsProblems, labelProblems, manifestLabels } from './analytics-checks.js'
 import { isLoopback, parseListen } from './listen.js'
 import { firstLine } from '../log/text.js'
 
@@ -138,7 +139,12 @@ function checkMeaning(
     if (other !== undefined) add(at, `duplicate camera name (same as "${other}" ignoring case)`)
     seen.set(folded, name)
     for (const p of checkCameraSource(cam)) add(p.path ? `${at}.${p.path}` : at, p.message)
+    problems.push(...analyticsProblems(at, cam))
   }
+  // Labels in zones, lines and filters, when the model's labels are known without loading it.
+  const labels = cfg.model.labels ?? (checkFiles ? manifestLabels(cfg.model.path) : null)
+  if (labels)
+    for (const name of names) problems.push(...labelProblems(`cameras.${name}`, cfg.cameras[name]!, labels))
   if (cfg.mqtt.username !== undefined && cfg.mqtt.password === undefined) {
     add('mqtt.password', 'username is set but password is missing')
   }

@@ -47,6 +47,43 @@ export const CameraTrackSchema = z
   })
   .describe("This camera's overrides of the top-level track keys")
 
+/** A point in relative coordinates: 0..1 of the source frame, x right, y down. */
+const RelPoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+const Polygon = z.array(RelPoint).min(3)
+
+export const ZoneSchema = z
+  .strictObject({
+    points: Polygon.describe('Polygon corners, relative (0..1 of the frame, x right, y down), at least 3'),
+    labels: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Only these labels count in the zone; default: all'),
+    inertia: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Consecutive frames inside (or outside) before an object enters (or leaves)'),
+  })
+  .describe('A zone: counts and events report the objects whose bottom centre is inside')
+
+export const LineSchema = z
+  .strictObject({
+    points: z
+      .tuple([RelPoint, RelPoint])
+      .describe('P1 -> P2, relative; crossing from its negative to its positive side is "in"'),
+    labels: z.array(z.string().min(1)).optional().describe('Only these labels are counted; default: all'),
+  })
+  .describe('A tripwire: each crossing of the segment by an object is counted, in or out')
+
+export const FilterSchema = z
+  .strictObject({
+    min_score: z.number().min(0).max(1).optional().describe('Detections of this label below it are dropped'),
+    min_area: z.number().min(0).max(1).optional().describe('Smallest box area, relative to the frame (0..1)'),
+    max_area: z.number().min(0).max(1).optional().describe('Largest box area, relative to the frame (0..1)'),
+  })
+  .describe('Per-label filter, applied before tracking')
+
 export const CameraSchema = z
   .strictObject({
     url: z
@@ -82,6 +119,13 @@ export const CameraSchema = z
       .describe('Seconds without a frame before the camera is restarted'),
     enabled: z.boolean().default(true).describe('false keeps the camera in the file but does not run it'),
     track: CameraTrackSchema.optional(),
+    zones: z.record(z.string(), ZoneSchema).default({}).describe('Named zones of this camera'),
+    lines: z.record(z.string(), LineSchema).default({}).describe('Named tripwires of this camera'),
+    masks: z
+      .array(Polygon)
+      .default([])
+      .describe('Polygons (relative): detections whose bottom centre is inside are ignored'),
+    filters: z.record(z.string(), FilterSchema).default({}).describe('Per-label filters (by label)'),
   })
   .describe('One camera')
 
@@ -241,6 +285,12 @@ export const MqttSchema = z.strictObject({
       counts: z.boolean().default(true).describe('Retained active-object counts per camera (and zone)'),
     })
     .prefault({}),
+  discovery: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Announce the cameras, zones and lines to Home Assistant'),
+      prefix: z.string().min(1).default('homeassistant').describe("Home Assistant's discovery prefix"),
+    })
+    .prefault({}),
   stats_interval: positiveSeconds.default(30),
   max_inflight: z.number().int().positive().max(65535).default(64),
 })
@@ -296,6 +346,8 @@ export const ConfigSchema = z.strictObject({
 export { NAME_PATTERN }
 export type CameraConfig = z.infer<typeof CameraSchema>
 export type TrackConfig = z.infer<typeof TrackSchema>
+export type ZoneConfig = z.infer<typeof ZoneSchema>
+export type LineConfig = z.infer<typeof LineSchema>
 export type ModelConfig = z.infer<typeof ModelSchema>
 export type ManifestConfig = z.infer<typeof ManifestSchema>
 export type EdgewatchConfig = z.infer<typeof ConfigSchema>

@@ -126,6 +126,6 @@ export class CameraManager implements Part {
  * filters) act on results, not on the pipeline: changing them must not restart it.
  */
 function configKey(cfg: CameraConfig, defaultMaxFps: number): string {
-  const { track: _track, ...ingest } = cfg
+  const { track: _t, zones: _z, lines: _l, masks: _m, filters: _f, ...ingest } = cfg
   return JSON.stringify({ ...ingest, max_fps: cfg.max_fps ?? defaultMaxFps })
 }

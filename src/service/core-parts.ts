@@ -12,6 +12,7 @@ import type { ApplyResult } from '../pipeline/camera-manager.js'
 import type { InferenceResult } from '../runtime/types.js'
 import type { EventChange } from '../tracking/object-events.js'
 import type { Db } from '../store/db.js'
+import type { CrossingRecord } from '../store/writer.js'
 import type { RuntimeInfo, RuntimeStats } from '../runtime/inference-runtime.js'
 import type { StoreStats, StoredMessage } from '../store/store.js'
 import type { DirectPublish, PublisherStatus } from '../mqtt/publisher.js'
@@ -24,6 +25,7 @@ export interface StorePart extends Part {
   recordFrame(
     result: InferenceResult | null,
     events: readonly EventChange[],
+    crossings?: readonly CrossingRecord[],
   ): (StoredMessage & { stored: boolean })[]
   stats(): StoreStats
   /** The open connection, for the extensions' own queries (events); null when closed. */

@@ -10,6 +10,7 @@ import { LogThrottle } from '../log/throttle.js'
 import type { DaemonBus } from './bus.js'
 import type { CoreParts } from './core-parts.js'
 import type { EventChange } from '../tracking/object-events.js'
+import type { CrossingRecord } from '../store/writer.js'
 import type { Track, TrackerStep } from '../tracking/tracker.js'
 
 /** One processed frame on its way to the database; each stage may add to it. */
@@ -17,8 +18,10 @@ export interface FrameAnalysis {
   readonly result: InferenceResult
   /** Event changes recorded in the same transaction as the frame's detections. */
   readonly events: EventChange[]
+  /** Line crossings recorded in the same transaction (zones stage). */
+  readonly crossings: CrossingRecord[]
   /** Set by the tracking stage: the tracker's step for this frame, at media time t (s). */
-  tracking?: { step: TrackerStep; t: number }
+  tracking?: { step: TrackerStep; t: number; eventId: (track: Track) => string }
   /** Set by the zones stage: the zones each track's reference point is in now. */
   zones?: Map<Track, readonly string[]>
 }
@@ -92,7 +95,7 @@ export class DataFlow {
     if (r.objects.length > 0 || c.latest === null || c.latest.objects.length > 0) {
       c.latest = { frame_seq: r.frameSeq, ts: r.ts, objects: r.objects }
     }
-    const frame: FrameAnalysis = { result: r, events: [] }
+    const frame: FrameAnalysis = { result: r, events: [], crossings: [] }
     for (const stage of this.stages) {
       try {
         stage.process(frame)
@@ -106,7 +109,7 @@ export class DataFlow {
     if (store) {
       try {
         const publisher = this.deps.parts.publisher()
-        for (const msg of store.recordFrame(r, frame.events)) publisher?.notify(msg)
+        for (const msg of store.recordFrame(r, frame.events, frame.crossings)) publisher?.notify(msg)
       } catch (err) {
         const held = this.storeErrors.take()
         if (held !== null) this.deps.log.error({ err, camera: r.camera, held }, 'could not store a result')

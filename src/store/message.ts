@@ -111,3 +111,29 @@ export function buildMessage(
     payload,
   }
 }
+
+export function crossingsTopic(prefix: string, device: string): string {
+  return `${prefix}/${device}/crossings`
+}
+
+/** A line crossing message of the contract (design.md §2). */
+export function buildCrossingMessage(
+  c: { camera: string; line: string; direction: 'in' | 'out'; event: string; label: string; ts: number },
+  device: string,
+  seq: number,
+  topicPrefix: string,
+): StoredMessage {
+  const id = streamMessageId(device, 'crossings', seq)
+  const payload = JSON.stringify({
+    id,
+    seq,
+    device,
+    camera: c.camera,
+    line: c.line,
+    direction: c.direction,
+    event: c.event,
+    label: c.label,
+    ts: c.ts,
+  })
+  return { id, camera: c.camera, seq, topic: crossingsTopic(topicPrefix, device), payload }
+}

@@ -78,6 +78,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'line crossings and the running totals per line',
+    sql: `
+      CREATE TABLE crossings (
+        id INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL,          -- message seq on the crossings topic
+        camera TEXT NOT NULL,
+        line TEXT NOT NULL,
+        direction TEXT NOT NULL,       -- in | out
+        event TEXT,                    -- the event (tracked object) that crossed
+        label TEXT NOT NULL,
+        ts INTEGER NOT NULL            -- ms since epoch
+      );
+      CREATE INDEX crossings_line_ts ON crossings (camera, line, ts);
+      -- Kept apart from crossings (which retention trims) so the totals keep counting.
+      CREATE TABLE line_totals (
+        camera TEXT NOT NULL,
+        line TEXT NOT NULL,
+        in_count INTEGER NOT NULL,
+        out_count INTEGER NOT NULL,
+        since INTEGER NOT NULL,        -- ts of the first crossing counted
+        PRIMARY KEY (camera, line)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 /** Current schema version (0 for a new file). */

@@ -10,7 +10,7 @@ import type { EventChange } from '../tracking/object-events.js'
 import { FatalError, type Part } from '../lifecycle.js'
 import { databaseBytes, isSqliteError, openWritable, type Db } from './db.js'
 import { migrate } from './migrations.js'
-import { DetectionWriter } from './writer.js'
+import { DetectionWriter, type CrossingRecord } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
 import { RecentPercentiles } from '../timing/recent-percentiles.js'
@@ -164,10 +164,11 @@ export class Store implements Part {
   recordFrame(
     result: InferenceResult | null,
     events: readonly EventChange[],
+    crossings: readonly CrossingRecord[] = [],
   ): (StoredMessage & { stored: boolean })[] {
     const writer = this.writer
     if (!writer || !this.db) throw new Error('Store.record() before start()')
-    const pending = writer.messages(result, events)
+    const pending = writer.messages(result, events, crossings)
     const t0 = performance.now()
     try {
       writer.write(result, pending, events, this.now())

@@ -1,12 +1,25 @@
 // Writes one processed frame in one transaction: its detection rows (with their event),
-// the camera's new message seq and the detections message, and the frame's event changes
+// the camera's new message seq and the detections message, the frame's event changes
 // (events rows upserted, one message each on the events topic with the device's next
-// events seq). Nothing is half-written: a failed commit leaves no row and no message.
+// events seq) and its line crossings (a row each, the line's running totals, a message on
+// the crossings topic). Nothing is half-written: a failed commit leaves no row and no
+// message.
 import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 import type { InferenceResult } from '../runtime/types.js'
 import type { EventChange } from '../tracking/object-events.js'
-import { buildEventMessage, buildMessage, type StoredMessage } from './message.js'
+import { buildCrossingMessage, buildEventMessage, buildMessage, type StoredMessage } from './message.js'
+
+/** One line crossing of a tracked object, as the store records it. */
+export interface CrossingRecord {
+  camera: string
+  line: string
+  direction: 'in' | 'out'
+  /** The event (tracked object) that crossed. */
+  event: string
+  label: string
+  ts: number
+}
 
 /** Which messages a frame produces (mqtt.publish; read per frame, so a reload applies). */
 export interface PublishSettings {
@@ -21,8 +34,12 @@ export class DetectionWriter {
   private saveSeq!: Statement
   private saveStreamSeq!: Statement
   private upsertEvent!: Statement
+  private insertCrossing!: Statement
+  private addToTotal!: Statement
   private readonly lastSeq = new Map<string, number>()
   private readonly lastStreamSeq = new Map<string, number>()
+  /** The crossings of the frame being written, with their message seq (set by messages()). */
+  private crossingSeqs: { c: CrossingRecord; seq: number }[] = []
   private txn!: (
     result: InferenceResult | null,
     msgs: readonly Pending[],
@@ -60,6 +77,13 @@ export class DetectionWriter {
          score = excluded.score, top_score = excluded.top_score, x1 = excluded.x1, y1 = excluded.y1,
          x2 = excluded.x2, y2 = excluded.y2, zones = excluded.zones, entered_zones = excluded.entered_zones,
          stationary = excluded.stationary, frames = excluded.frames, snapshot = excluded.snapshot`,
+    )
+    this.insertCrossing = this.db.prepare(
+      'INSERT INTO crossings (seq, camera, line, direction, event, label, ts) VALUES (?,?,?,?,?,?,?)',
+    )
+    this.addToTotal = this.db.prepare(
+      `INSERT INTO line_totals (camera, line, in_count, out_count, since) VALUES (@camera, @line, @i, @o, @ts)
+       ON CONFLICT (camera, line) DO UPDATE SET in_count = in_count + @i, out_count = out_count + @o`,
     )
     for (const row of this.db.prepare('SELECT camera, last_seq FROM camera_seq').all() as {
       camera: string
@@ -100,6 +124,11 @@ export class DetectionWriter {
           }
         }
         for (const e of events) this.upsertEvent.run(eventRow(e))
+        for (const { c, seq } of this.crossingSeqs) {
+          this.insertCrossing.run(seq, c.camera, c.line, c.direction, c.event, c.label, c.ts)
+          const i = c.direction === 'in' ? 1 : 0
+          this.addToTotal.run({ camera: c.camera, line: c.line, i, o: 1 - i, ts: c.ts })
+        }
         for (const { msg, stream } of msgs) {
           if (stream === null) this.saveSeq.run(msg.camera, msg.seq)
           else this.saveStreamSeq.run(stream, msg.seq)
@@ -114,9 +143,23 @@ export class DetectionWriter {
    * The counters move even if the write then fails: the messages are still sent live
    * with these seqs, and the next stored message must not reuse them.
    */
-  messages(result: InferenceResult | null, events: readonly EventChange[]): Pending[] {
+  messages(
+    result: InferenceResult | null,
+    events: readonly EventChange[],
+    crossings: readonly CrossingRecord[] = [],
+  ): Pending[] {
     const pub = this.publish()
     const out: Pending[] = []
+    // Crossings get a seq whether or not they are published: their rows carry it.
+    this.crossingSeqs = crossings.map((c) => {
+      const seq = (this.lastStreamSeq.get('crossings') ?? 0) + 1
+      this.lastStreamSeq.set('crossings', seq)
+      return { c, seq }
+    })
+    if (pub.events) {
+      for (const { c, seq } of this.crossingSeqs)
+        out.push({ msg: buildCrossingMessage(c, this.device, seq, this.topicPrefix), stream: 'crossings' })
+    }
     if (result && pub.detections && (result.objects.length > 0 || pub.emptyFrames)) {
       const seq = (this.lastSeq.get(result.camera) ?? 0) + 1
       this.lastSeq.set(result.camera, seq)
@@ -139,7 +182,13 @@ export class DetectionWriter {
     events: readonly EventChange[],
     now: number,
   ): void {
-    if (msgs.length === 0 && events.length === 0 && (result === null || result.objects.length === 0)) return
+    if (
+      msgs.length === 0 &&
+      events.length === 0 &&
+      this.crossingSeqs.length === 0 &&
+      (result === null || result.objects.length === 0)
+    )
+      return
     this.txn(result, msgs, events, now)
   }
 }

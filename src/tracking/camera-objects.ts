@@ -7,6 +7,7 @@ import type { TrackConfig } from '../config/schema.js'
 import { Tracker, type Detection, type Track, type TrackerStep } from './tracker.js'
 import { CameraEvents, type EventChange, type SnapshotMeta } from './object-events.js'
 import type { Box } from './kalman.js'
+import { countByLabel } from '../analytics/counts.js'
 
 /** A candidate counts as better when its quality beats the snapshot's by this factor. */
 const BETTER = 1.1
@@ -55,7 +56,7 @@ export class CameraObjects {
   }
 
   /** Tracks one result; its confirmed detections get their track number and event id. */
-  track(result: InferenceResult): { step: TrackerStep; t: number } {
+  track(result: InferenceResult): { step: TrackerStep; t: number; eventId: (track: Track) => string } {
     // Media time: a file read faster than real time still moves its objects at video speed.
     const t = result.pts ?? result.ts / 1000
     const low = result.low ?? []
@@ -69,7 +70,7 @@ export class CameraObjects {
       })
     tag(result.objects, step.high)
     tag(low, step.low)
-    return { step, t }
+    return { step, t, eventId: (tr) => this.events.idOf(tr) }
   }
 
   /** The frame's event changes; asks for a snapshot where an event found a better frame. */
@@ -128,13 +129,10 @@ export class CameraObjects {
 
   /** Active objects per label (model labels after the allow-list; absent ones read 0). */
   counts(labels: readonly string[]): Record<string, number> {
-    const out: Record<string, number> = { all: 0 }
-    for (const l of labels) out[l] = 0
-    for (const e of this.events.openEvents()) {
-      out.all = (out.all ?? 0) + 1
-      out[e.label] = (out[e.label] ?? 0) + 1
-    }
-    return out
+    return countByLabel(
+      labels,
+      this.events.openEvents().map((e) => e.label),
+    )
   }
 }
 

@@ -46,6 +46,19 @@ const cases: Record<string, string[]> = {
     'events.retention_days: must be >= 0, got -1',
     'cameras.gate.track.min_hit: unknown key',
   ],
+  'bad-zone-shape.yaml': [
+    'cameras.gate.zones.outside.points.1.0: must be <= 1, got 1.2',
+    'cameras.gate.zones.two.points: must have at least 3 item(s)',
+    'cameras.gate.masks.0.1.0: must be >= 0, got -0.2',
+  ],
+  'bad-zones.yaml': [
+    'cameras.gate.zones.bowtie.points: the polygon crosses itself',
+    'cameras.gate.zones.yard: duplicate name (same as "Yard" ignoring case)',
+    'cameras.gate.zones.Yard.labels: "person" is not one of the model\'s labels',
+    'cameras.gate.lines.dot.points: the two points are the same',
+    'cameras.gate.masks.0: the polygon crosses itself',
+    'cameras.gate.filters.circle.min_area: min_area 0.5 is larger than max_area 0.1',
+  ],
   'many-problems.yaml': [
     'device.id: must be 1-64 letters',
     'cameras.gate.transport: expected one of "tcp", "udp", got "sctp"',

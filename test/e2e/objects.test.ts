@@ -1,9 +1,15 @@
 // Objects, end to end: the tracking clip (models/clip/tracks-clip: two circles crossing, a
 // triangle that stops on the centre line, a square that leaves and its look-alike that
-// enters later, traffic both ways) streamed by a real RTSP server, the daemon (default
-// model, tracking on) publishing to a real mosquitto, scored here against the clip's
-// identities: MOTA, IDF1, identity switches, and whether each true object got exactly one
-// event; every event must have one `new` and one `end`, on a gap-free seq.
+// enters later, a star that walks into the bottom-left corner and out, traffic both ways)
+// streamed by a real RTSP server, the daemon (default model, tracking on, a zone on the
+// bottom-left corner and a line down the middle) publishing to a real mosquitto, scored
+// here against the clip's identities and trajectories:
+//   - tracking: MOTA, IDF1, identity switches, each true object exactly one event; every
+//     event one `new` and one `end`, on a gap-free seq;
+//   - lines: every true crossing of the middle line counted once, with its direction (the
+//     triangle that stops on the line is counted once, not per jitter);
+//   - zones: enter and leave updates within the inertia of the true frame, and the zone's
+//     count going through the same values as the truth's occupancy.
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -14,9 +20,32 @@ import { startRtspServer } from '../harness/rtsp-server.js'
 import { startProcess, waitForOutput } from '../harness/process.js'
 import { tempDir } from '../harness/tmp.js'
 import { scoreTracking, type Box, type MotFrame } from '../harness/mot.js'
+import { insidePolygon, referencePoint, sideOf, type Point } from '../../src/analytics/geometry.js'
+import { HYSTERESIS } from '../../src/analytics/camera-zones.js'
 
 const CLIP = path.join(REPO, 'models', 'clip', 'tracks-clip.mp4')
 const TRUTH = path.join(REPO, 'models', 'clip', 'tracks-clip.json')
+// The zone (bottom-left corner) and the line (down the middle, drawn top to bottom: `in`
+// is right to left), relative, as in the config below.
+const ZONE: Point[] = [
+  [0, 0.6],
+  [0.45, 0.6],
+  [0.45, 1],
+  [0, 1],
+]
+const LINE: [Point, Point] = [
+  [0.5, 0],
+  [0.5, 1],
+]
+const INERTIA = 3
+const MIN_HITS = 3
+
+interface Crossing {
+  seq: number
+  line: string
+  direction: 'in' | 'out'
+  event: string
+}
 
 interface ClipTruth {
   fps: number
@@ -31,6 +60,8 @@ interface EventMessage {
   type: 'new' | 'update' | 'end'
   id: string
   seq: number
+  pts: number | null
+  zones: string[]
   label: string
   start_ts: number
   end_ts: number | null
@@ -49,18 +80,32 @@ t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts',
   const detections: Detections[] = []
   const events: EventMessage[] = []
   const counts: Record<string, number>[] = []
+  const zoneCounts: Record<string, number>[] = []
+  const crossings: Crossing[] = []
+  const lineTotals: { in: number; out: number }[] = []
   const sub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
   t.teardown(() => sub.endAsync(true))
   await sub.subscribeAsync(
-    ['edgewatch/e2e/tracks/detections', 'edgewatch/e2e/events', 'edgewatch/e2e/tracks/counts'],
-    {
-      qos: 1,
-    },
+    [
+      'edgewatch/e2e/tracks/detections',
+      'edgewatch/e2e/events',
+      'edgewatch/e2e/crossings',
+      'edgewatch/e2e/tracks/counts',
+      'edgewatch/e2e/tracks/zones/corner/counts',
+      'edgewatch/e2e/tracks/lines/middle',
+    ],
+    { qos: 1 },
   )
+  const topics = new Map<string, number>()
   sub.on('message', (topic, payload) => {
+    topics.set(topic, (topics.get(topic) ?? 0) + 1)
+    if (payload.length === 0) return // a cleared retained state
     const m = JSON.parse(payload.toString()) as unknown
     if (topic.endsWith('/detections')) detections.push(m as Detections)
     else if (topic.endsWith('/events')) events.push(m as EventMessage)
+    else if (topic.endsWith('/crossings')) crossings.push(m as Crossing)
+    else if (topic.endsWith('/zones/corner/counts')) zoneCounts.push(m as Record<string, number>)
+    else if (topic.endsWith('/lines/middle')) lineTotals.push(m as { in: number; out: number })
     else counts.push(m as Record<string, number>)
   })
 
@@ -70,7 +115,11 @@ t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts',
     [
       'device: { id: e2e }',
       'cameras:',
-      `  tracks: { url: "${rtsp.url('/tracks')}" }`,
+      '  tracks:',
+      `    url: "${rtsp.url('/tracks')}"`,
+      `    zones: { corner: { points: ${JSON.stringify(ZONE)}, inertia: ${INERTIA} } }`,
+      `    lines: { middle: { points: ${JSON.stringify(LINE)} } }`,
+      `track: { min_hits: ${MIN_HITS} }`,
       `detect: { max_fps: ${truth.fps} }`,
       `storage: { path: "${path.join(dir, 'e2e.db')}" }`,
       `mqtt: { url: "${broker.url}", publish_empty_frames: true }`,
@@ -157,6 +206,95 @@ t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts',
     'ends carry end_ts',
   )
   t.ok(ended.filter((e) => e.snapshot).length >= ended.length * 0.9, 'events carry a snapshot')
+
+  t.comment(`received: ${JSON.stringify(Object.fromEntries(topics))}`)
+  // ---- lines ------------------------------------------------------------------------
+  const W = 640
+  const H = 480
+  const px = (p: Point): Point => [p[0] * W, p[1] * H]
+  const [a, b] = [px(LINE[0]), px(LINE[1])]
+  const margin = HYSTERESIS * Math.hypot(W, H)
+  const trajectories = new Map<number, { index: number; p: Point }[]>()
+  for (const f of truth.frames)
+    for (const o of f.objects)
+      trajectories.set(o.id, [
+        ...(trajectories.get(o.id) ?? []),
+        { index: f.index, p: referencePoint(o.box) },
+      ])
+  const trueCrossings: string[] = []
+  for (const [id, path] of trajectories) {
+    let side = 0
+    for (const { p } of path) {
+      const d = sideOf(p, a, b) / Math.hypot(b[0] - a[0], b[1] - a[1])
+      if (Math.abs(d) <= margin) continue
+      const sNow = Math.sign(d)
+      if (side !== 0 && sNow !== side) trueCrossings.push(`${id} ${side < 0 ? 'in' : 'out'}`)
+      side = sNow
+    }
+  }
+  const truthOf = new Map<string, string>()
+  for (const [tid, hyps] of s.coveredBy) for (const h of hyps) truthOf.set(h, tid)
+  const uniqueCrossings = [...new Map(crossings.map((c) => [c.seq, c])).values()]
+  const counted = uniqueCrossings.map((c) => `${truthOf.get(c.event) ?? c.event} ${c.direction}`)
+  t.same(
+    counted.sort(),
+    [...trueCrossings].sort(),
+    `every true crossing counted once with its direction: ${trueCrossings.join(', ')}`,
+  )
+  const totalIn = trueCrossings.filter((c) => c.endsWith(' in')).length
+  t.match(lineTotals.at(-1), { in: totalIn, out: trueCrossings.length - totalIn }, 'retained line totals')
+
+  // ---- zones ------------------------------------------------------------------------
+  const zonePx = ZONE.map(px)
+  const offset = s1.matches > s0.matches ? 1 : 0
+  const trueTransitions: { id: string; index: number; inside: boolean; first: boolean }[] = []
+  for (const [id, path] of trajectories) {
+    let inside = false
+    path.forEach(({ index, p }, k) => {
+      const now = insidePolygon(p, zonePx)
+      if (now !== inside) trueTransitions.push({ id: String(id), index, inside: now, first: k === 0 })
+      inside = now
+    })
+  }
+  const seenTransitions: { id: string; index: number; inside: boolean }[] = []
+  for (const [eventId, list] of perId) {
+    let inside = false
+    for (const e of [...list].sort((x, y) => x.seq - y.seq)) {
+      if (e.type === 'end') continue
+      const now = e.zones.includes('corner')
+      if (now !== inside && e.pts !== null)
+        seenTransitions.push({
+          id: truthOf.get(eventId) ?? eventId,
+          index: Math.round(e.pts * truth.fps) + offset,
+          inside: now,
+        })
+      inside = now
+    }
+  }
+  t.equal(
+    seenTransitions.length,
+    trueTransitions.length,
+    `${trueTransitions.length} zone enters and leaves, as in the truth`,
+  )
+  for (const tr of trueTransitions) {
+    const seen = seenTransitions.find((x) => x.id === tr.id && x.inside === tr.inside)
+    // Entering or leaving takes INERTIA frames in a row; an object already inside when it
+    // appears is confirmed first (MIN_HITS frames). Two frames more for box differences.
+    const allowed = INERTIA + (tr.first ? MIN_HITS : 0) + 2
+    const lag = seen ? seen.index - tr.index : NaN
+    t.ok(
+      lag >= 0 && lag <= allowed,
+      `object ${tr.id} ${tr.inside ? 'enters' : 'leaves'} at frame ${tr.index}: the update is at ${seen?.index} (lag ${lag}, at most ${allowed})`,
+    )
+  }
+  // The zone's count steps through the truth's occupancy (0, 1, 0, ...), without flicker.
+  const occupancy: number[] = [0]
+  for (const f of truth.frames) {
+    const n = f.objects.filter((o) => insidePolygon(referencePoint(o.box), zonePx)).length
+    if (n !== occupancy.at(-1)) occupancy.push(n)
+  }
+  const published = zoneCounts.map((c) => c.all ?? -1).filter((v, i, l) => i === 0 || v !== l[i - 1])
+  t.same(published, occupancy, `zone count over time: ${published.join(' → ')}`)
 
   // ---- counts -----------------------------------------------------------------------
   t.ok(counts.length > 0, 'counts were published')

@@ -24,6 +24,8 @@ import {
   type EventQuery,
 } from '../../store/event-queries.js'
 import { send, sendJson, sendText } from '../http-routes.js'
+import { ModelLabels } from '../model-labels.js'
+import { countByLabel } from '../../analytics/counts.js'
 
 /** The effective track settings of a camera: its overrides over the top-level keys. */
 export function trackSettings(cfg: ResolvedConfig, camera: string): TrackConfig {
@@ -36,12 +38,13 @@ export class Events implements Extension {
   private readonly cameras = new Map<string, CameraObjects>()
   private readonly lastCounts = new Map<string, string>()
   private snapshots: EventSnapshots | null = null
-  private modelLabels: readonly string[] | null = null
+  private readonly labels: ModelLabels
   private retention: EventRetention | null = null
   private readonly metrics: { started: Counter<'camera'>; ended: Counter<'camera'> }
 
   constructor(private readonly ctx: ExtensionContext) {
     this.log = ctx.log.child({ module: 'events' })
+    this.labels = new ModelLabels(ctx)
     ctx.addStage({ name: 'tracking', order: 20, process: (f) => this.track(f) })
     ctx.addStage({ name: 'events', order: 40, process: (f) => this.events(f) })
     ctx.bus.on('connected', () => this.publishCounts(true))
@@ -145,7 +148,7 @@ export class Events implements Extension {
           zones: e.zones,
           stationary: e.stationary,
         })),
-        counts: c?.counts(this.labels()) ?? null,
+        counts: c?.counts(this.labels.get()) ?? null,
         latest: db ? queryEvents(db, { camera: name, limit: 5 }) : [],
       }
     }
@@ -154,7 +157,7 @@ export class Events implements Extension {
 
   stats(): Record<string, unknown> {
     const counts: Record<string, unknown> = {}
-    for (const [name, c] of this.cameras) counts[name] = c.counts(this.labels())
+    for (const [name, c] of this.cameras) counts[name] = c.counts(this.labels.get())
     return { objects: counts }
   }
 
@@ -240,28 +243,15 @@ export class Events implements Extension {
     )
   }
 
-  /** The model's labels after the allow-list: what counts are kept for (absent ones read 0). */
-  private labels(): string[] {
-    const cfg = this.ctx.config()
-    try {
-      // Read while the model runs; kept for the counts sent while stopping.
-      this.modelLabels = this.ctx.parts.runtime()?.info().labels ?? this.modelLabels
-    } catch {
-      /* stopping: keep the labels we had */
-    }
-    const labels = this.modelLabels ?? cfg.model.labels ?? []
-    return cfg.detect.labels ? labels.filter((l) => cfg.detect.labels!.includes(l)) : [...labels]
-  }
-
   /** Retained counts per camera: on change, or all of them again (`force`, on connect). */
   private publishCounts(force: boolean): void {
     const cfg = this.ctx.config()
     const publisher = this.ctx.parts.publisher()
     if (!cfg.mqtt.publish.counts || !publisher) return
-    const labels = this.labels()
+    const labels = this.labels.get()
     for (const name of Object.keys(cfg.cameras)) {
       const c = this.cameras.get(name)
-      const counts: Record<string, number> = c?.counts(labels) ?? zeroCounts(labels)
+      const counts = c?.counts(labels) ?? countByLabel(labels, [])
       const payload = JSON.stringify(counts)
       if (!force && this.lastCounts.get(name) === payload) continue
       const topic = `${cfg.mqtt.topic_prefix}/${cfg.device.id}/${name}/counts`
@@ -310,10 +300,4 @@ export class Events implements Extension {
     }
     send(res, 200, 'image/jpeg', jpeg, { 'x-event-id': id })
   }
-}
-
-function zeroCounts(labels: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = { all: 0 }
-  for (const l of labels) out[l] = 0
-  return out
 }

@@ -3,6 +3,7 @@
 import type { ExtensionFactory } from '../extension.js'
 import { CoreReload } from './core-reload.js'
 import { Events } from './events.js'
+import { Zones } from './zones.js'
 import { LatestFramesExtension } from './latest-frames.js'
 import { PrometheusMetrics } from './prometheus.js'
 import { MqttStats } from './mqtt-stats.js'
@@ -12,6 +13,7 @@ import { StatusHttp } from './status-http.js'
 export const DEFAULT_EXTENSIONS: readonly ExtensionFactory[] = [
   (ctx) => new CoreReload(ctx), // first: later extensions see which cameras a reload changed
   (ctx) => new Events(ctx),
+  (ctx) => new Zones(ctx),
   (ctx) => new LatestFramesExtension(ctx),
   (ctx) => new PrometheusMetrics(ctx),
   (ctx) => new MqttStats(ctx),
