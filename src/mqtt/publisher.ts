@@ -38,7 +38,7 @@ export interface PublisherStatus {
 /** A message that does not go through the outbox: stats, retained state. */
 export interface DirectPublish {
   topic: string
-  payload: string
+  payload: string | Buffer
   qos: 0 | 1 | 2
   retain: boolean
 }
@@ -62,6 +62,7 @@ export class Publisher implements Part {
   private counters = { published: 0, reconnects: 0, live_sent: 0, live_dropped: 0 }
   private lastError: string | null = null
   private readonly errorLog = new LogThrottle()
+  private readonly subscriptions: { topic: string; onMessage: (payload: Buffer) => void }[] = []
   private delay: number
 
   constructor(private readonly opts: PublisherOptions) {
@@ -91,6 +92,16 @@ export class Publisher implements Part {
       this.counters.reconnects++
     })
     client.on('error', (err) => this.noteError(err))
+    client.on('message', (topic, payload) => {
+      for (const sub of this.subscriptions) {
+        if (sub.topic !== topic) continue
+        try {
+          sub.onMessage(payload)
+        } catch (err) {
+          this.log.error({ err, topic }, 'a subscription handler threw')
+        }
+      }
+    })
     this.log.info(
       { url: this.opts.redact ? this.opts.redact(cfg.url) : cfg.url, clientId: options.clientId },
       'connecting to the broker (not waiting: the outbox covers outages)',
@@ -114,6 +125,15 @@ export class Publisher implements Part {
       if (err) this.counters.live_dropped++
       else this.counters.live_sent++
     })
+  }
+
+  /**
+   * Listens to one topic (e.g. Home Assistant's birth message); subscribed again on every
+   * connection, since the session is clean.
+   */
+  subscribe(topic: string, onMessage: (payload: Buffer) => void): void {
+    this.subscriptions.push({ topic, onMessage })
+    if (this.client?.connected) this.client.subscribe(topic, { qos: 1 })
   }
 
   /** Sends now if connected (no outbox, no retry); false when there is no connection. */
@@ -173,6 +193,7 @@ export class Publisher implements Part {
   // ---- internals ---------------------------------------------------------------------
 
   private onConnect(): void {
+    for (const sub of this.subscriptions) this.client?.subscribe(sub.topic, { qos: 1 })
     this.delay = this.backoff.minMs
     if (this.client) this.client.options.reconnectPeriod = this.delay
     this.log.info(

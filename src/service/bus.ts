@@ -16,6 +16,8 @@ export interface DaemonEvents {
   running: []
   /** A stop began (before anything stopped). */
   stopping: []
+  /** An event's snapshot was written (the JPEG file). */
+  snapshot: [camera: string, eventId: string, file: string]
 }
 
 type Listener<K extends keyof DaemonEvents> = (...args: DaemonEvents[K]) => void

@@ -39,6 +39,8 @@ export interface PublisherPart {
   notify(msg: StoredMessage & { stored: boolean }): void
   /** Sends a message that is not in the outbox (stats, retained state) if connected. */
   publishDirect(msg: DirectPublish): boolean
+  /** Listens to a topic (subscribed again on every connection). */
+  subscribe?(topic: string, onMessage: (payload: Buffer) => void): void
   status(): PublisherStatus
 }
 

@@ -204,6 +204,8 @@ export class Events implements Extension {
     const snaps = this.snapshots
     if (!snaps) return
     void snaps.write(req).then((outcome) => {
+      const file = snaps.fileOf(req.eventId)
+      if (outcome === 'written' && file) this.ctx.bus.emit('snapshot', req.camera, req.eventId, file)
       if (outcome !== 'failed') return
       // Not written: the event keeps the snapshot it had; once ended, so does its row.
       if (this.cameras.get(req.camera)?.events.snapshotFailed(req.eventId, req.previous)) return

@@ -4,6 +4,7 @@ import type { ExtensionFactory } from '../extension.js'
 import { CoreReload } from './core-reload.js'
 import { Events } from './events.js'
 import { Zones } from './zones.js'
+import { HomeAssistant } from './home-assistant.js'
 import { LatestFramesExtension } from './latest-frames.js'
 import { PrometheusMetrics } from './prometheus.js'
 import { MqttStats } from './mqtt-stats.js'
@@ -14,6 +15,7 @@ export const DEFAULT_EXTENSIONS: readonly ExtensionFactory[] = [
   (ctx) => new CoreReload(ctx), // first: later extensions see which cameras a reload changed
   (ctx) => new Events(ctx),
   (ctx) => new Zones(ctx),
+  (ctx) => new HomeAssistant(ctx),
   (ctx) => new LatestFramesExtension(ctx),
   (ctx) => new PrometheusMetrics(ctx),
   (ctx) => new MqttStats(ctx),
