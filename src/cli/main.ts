@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.js'
 import { versionCommand } from './commands/version.js'
 import { detectionsCommand } from './commands/detections.js'
 import { eventsCommand } from './commands/events.js'
+import { crossingsCommand } from './commands/crossings.js'
 import { modelCommand } from './commands/model.js'
 import { statusCommand } from './commands/status.js'
 import { reloadCommand } from './commands/reload.js'
@@ -19,6 +20,7 @@ export function commands(): Command[] {
     reloadCommand,
     detectionsCommand,
     eventsCommand,
+    crossingsCommand,
     modelCommand,
     versionCommand,
   ]

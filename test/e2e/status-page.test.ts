@@ -1,7 +1,8 @@
 // The status page at `/`, in a real headless Chromium (Debian's package, driven by
 // playwright-core): with the daemon running the default model on a real RTSP camera, the
 // page shows the camera streaming, its fps and its annotated frame, and a screenshot of
-// that frame holds real picture content with the detection boxes drawn in.
+// that frame holds real picture content with the detection boxes drawn in; the camera's
+// zone and line are drawn over it where the config puts them.
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,6 +17,19 @@ import { tempDir } from '../harness/tmp.js'
 import { PALETTE } from '../../src/service/annotate.js'
 
 const CHROMIUM = '/usr/bin/chromium'
+const ZONE = [
+  [0.05, 0.05],
+  [0.4, 0.05],
+  [0.4, 0.4],
+  [0.05, 0.4],
+]
+const LINE = [
+  [0.7, 0.1],
+  [0.7, 0.9],
+]
+// The page's colours for the first zone and for lines (service/status-page.ts).
+const ZONE_RGB = [0x00, 0xc8, 0xff]
+const LINE_RGB = [0xff, 0x00, 0x7f]
 const CLIP = path.join(REPO, 'models', 'clip', 'shapes-clip.mp4')
 // The flags this workplace's closed network needs (no background connections).
 const CHROMIUM_ARGS = [
@@ -43,7 +57,11 @@ t.test(
       [
         'device: { id: page-test }',
         'cameras:',
-        `  entrance: { url: "${rtsp.url('/shapes')}", max_fps: 5 }`,
+        '  entrance:',
+        `    url: "${rtsp.url('/shapes')}"`,
+        '    max_fps: 5',
+        `    zones: { porch: { points: ${JSON.stringify(ZONE)} } }`,
+        `    lines: { door: { points: ${JSON.stringify(LINE)} } }`,
         `storage: { path: "${path.join(dir, 'db.sqlite')}" }`,
         `mqtt: { url: "${broker.url}" }`,
         `http: { listen: "127.0.0.1:${port}" }`,
@@ -101,7 +119,7 @@ t.test(
       await page.waitForFunction(
         `(() => { const i = document.querySelector('section.cam img'); return i && i.complete && i.naturalWidth > 0 })()`,
       )
-      const shot = await card.locator('img').screenshot({ type: 'jpeg', quality: 95 })
+      const shot = await card.locator('.frame img').screenshot({ type: 'jpeg', quality: 95 })
       found = analyse(shot)
       if (found.colours > 500 && found.boxPixels > 200) {
         fs.writeFileSync(path.join(dir, 'status-page-frame.jpg'), shot)
@@ -109,6 +127,44 @@ t.test(
       }
       await new Promise((r) => setTimeout(r, 500))
     }
+    // The zone's outline and the line, in their colours, where the config puts them.
+    const frameShot = await card.locator('.frame').screenshot({ type: 'jpeg', quality: 100 })
+    fs.writeFileSync(path.join(dir, 'status-page-overlay.jpg'), frameShot)
+    const overlay = jpeg.decode(frameShot, {
+      useTArray: true,
+    })
+    const near = (x: number, y: number, rgb: number[]) => {
+      for (let dy = -3; dy <= 3; dy++)
+        for (let dx = -3; dx <= 3; dx++) {
+          const px = Math.round(x) + dx
+          const py = Math.round(y) + dy
+          if (px < 0 || py < 0 || px >= overlay.width || py >= overlay.height) continue
+          const i = (py * overlay.width + px) * 4
+          const d = overlay.data
+          // JPEG keeps colour at half resolution: a 3 px line of a saturated colour comes
+          // out paler, so the match is loose (the frame itself has no such colours).
+          if (Math.abs(d[i]! - rgb[0]!) + Math.abs(d[i + 1]! - rgb[1]!) + Math.abs(d[i + 2]! - rgb[2]!) < 110)
+            return true
+        }
+      return false
+    }
+    const W = overlay.width
+    const H = overlay.height
+    const zoneEdges = [
+      [0.2, 0.05],
+      [0.4, 0.2],
+      [0.2, 0.4],
+      [0.05, 0.3],
+    ].filter(([x, y]) => near(x! * W, y! * H, ZONE_RGB))
+    t.equal(zoneEdges.length, 4, 'the zone outline is drawn on all four sides')
+    t.notOk(near(0.55 * W, 0.6 * H, ZONE_RGB), 'and not where there is no zone')
+    const lineAt = [0.3, 0.5, 0.8].filter((y) => near(0.7 * W, y * H, LINE_RGB))
+    t.equal(lineAt.length, 3, 'the line is drawn along its length')
+    t.match(
+      await card.innerText(),
+      /zone porch: all \d+[\s\S]*line door: in \d+, out \d+/,
+      'with their counts',
+    )
     const full = await page.screenshot({ type: 'png' })
     t.ok(full.length > 10_000, 'page screenshot taken')
     t.ok(found.width > 200 && found.height > 100, `frame is ${found.width}x${found.height}`)
