@@ -87,11 +87,11 @@ export class Daemon {
     return { fps, status: b }
   }
 
-  /** RSS of the daemon (one process: main thread and worker) and of its GStreamer children. */
-  memory(): { daemonMb: number; childrenMb: number[] } {
+  /** pids of the daemon's direct children (its GStreamer children). */
+  childPids(): number[] {
     const pid = this.proc?.pid
-    if (!pid) return { daemonMb: NaN, childrenMb: [] }
-    const children = fs
+    if (!pid) return []
+    return fs
       .readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .filter((d) => {
@@ -101,7 +101,14 @@ export class Daemon {
           return false
         }
       })
-    return { daemonMb: rssMb(pid), childrenMb: children.map((c) => rssMb(Number(c))) }
+      .map(Number)
+  }
+
+  /** RSS of the daemon (one process: main thread and worker) and of its GStreamer children. */
+  memory(): { daemonMb: number; childrenMb: number[] } {
+    const pid = this.proc?.pid
+    if (!pid) return { daemonMb: NaN, childrenMb: [] }
+    return { daemonMb: rssMb(pid), childrenMb: this.childPids().map((c) => rssMb(c)) }
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,7 @@
 //   and last frame, over the stream time (pts) between them, realtime: true.
 //   Pipe throughput: realtime: false (as fast as decoding allows), MB/s of RGB frames
 //   handed to onFrame, and the daemon-side CPU it took to parse them.
-import { execFileSync } from 'node:child_process'
+
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,6 +16,7 @@ import { createLogger } from '../log/logger.js'
 import { redact } from '../log/redact.js'
 import type { Frame } from '../pipeline/frame.js'
 import { encodeMp4 } from './services.js'
+import { childCpuSeconds } from './proc-cpu.js'
 import { median, type BenchFigure, type BenchRunner } from './types.js'
 
 const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi'
@@ -54,22 +55,6 @@ function makeClip(dir: string, width: number, height: number, seconds: number): 
   ])
 }
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
-  }
-})()
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // Fields after "(comm) ": state is [0]; utime and stime are fields 14 and 15 of stat(5).
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
-
 interface Run {
   childCpuPerVideoSecond: number
   mbPerSecond: number
@@ -102,7 +87,7 @@ async function ingest(file: string, realtime: boolean): Promise<Run> {
       pid ||= manager.pids().bench ?? 0
       if (!pid) return
       try {
-        lastCpu = cpuSeconds(pid)
+        lastCpu = childCpuSeconds(pid)
       } catch {
         return // the child is ending
       }

@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections (each the median of several runs) and
 // writes docs/benchmarks.json and the tables in docs/benchmarks.md. Not part of the tests.
-//   node dist/bench/main.js [--only id,id] [--quick]
+//   node dist/bench/main.js [--only id,id] [--quick] [--model FILE.onnx]
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchRunner }>> = {
   ingest: () => import('./ingest.js'),
   runtime: () => import('./runtime.js'),
   tracking: () => import('./tracking.js'),
+  throughput: () => import('./throughput.js'),
   e2e: () => import('./e2e.js'),
 }
 
@@ -56,7 +57,11 @@ function fmt(v: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } } })
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, quick: { type: 'boolean' }, model: { type: 'string' } },
+  })
+  const model = values.model === undefined ? undefined : path.resolve(values.model)
+  if (model !== undefined && !fs.existsSync(model)) throw new Error(`--model ${model}: no such file`)
   const ids = values.only ? values.only.split(',') : Object.keys(SECTIONS)
   const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
   const jsonFile = path.join(APP_ROOT, 'docs', 'benchmarks.json')
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     const load = SECTIONS[id]
     if (!load) throw new Error(`unknown bench section "${id}" (known: ${Object.keys(SECTIONS).join(', ')})`)
     log(`running ${id}`)
-    const section = await (await load()).run({ quick: values.quick ?? false, log })
+    const section = await (await load()).run({ quick: values.quick ?? false, log, model })
     byId.set(id, section)
   }
   const order = Object.keys(SECTIONS)
@@ -80,7 +85,11 @@ async function main(): Promise<void> {
   } catch {
     rev = 'unknown'
   }
-  const command = 'npm run bench' + (values.only ? ` -- --only ${values.only}` : '')
+  const args = [
+    values.only ? `--only ${values.only}` : '',
+    values.model ? `--model ${values.model}` : '',
+  ].filter(Boolean)
+  const command = 'npm run bench' + (args.length ? ` -- ${args.join(' ')}` : '')
   fs.writeFileSync(jsonFile, JSON.stringify({ date, rev, machine: machine(), sections }, null, 2))
   fs.writeFileSync(
     path.join(APP_ROOT, 'docs', 'benchmarks.md'),

@@ -22,6 +22,8 @@ export interface BenchSection {
 export interface BenchOptions {
   /** Fewer/shorter runs (for a smoke run), same code paths. */
   quick: boolean
+  /** A user's model (--model FILE, manifest beside it) instead of the default one. */
+  model?: string
   log: (msg: string) => void
 }
 

@@ -12,7 +12,7 @@ import { countByLabel } from '../analytics/counts.js'
 /** A candidate counts as better when its quality beats the snapshot's by this factor. */
 const BETTER = 1.1
 /** At most one snapshot per event per this many ms. */
-const SNAPSHOT_EVERY_MS = 1000
+const SNAPSHOT_EVERY_MS = 2000
 
 export interface SnapshotRequest {
   eventId: string

@@ -284,7 +284,7 @@ t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts',
     const lag = seen ? seen.index - tr.index : NaN
     t.ok(
       lag >= 0 && lag <= allowed,
-      `object ${tr.id} ${tr.inside ? 'enters' : 'leaves'} at frame ${tr.index}: the update is at ${seen?.index} (lag ${lag}, at most ${allowed})`,
+      `object ${tr.id} ${tr.inside ? 'enters' : 'leaves'} at frame ${tr.index}: the update is at ${seen?.index} (${lag} processed frames later, at most ${allowed})`,
     )
   }
   // The zone's count steps through the truth's occupancy (0, 1, 0, ...), without flicker.
