@@ -1,4 +1,4 @@
-// Every enabled camera as its own supervised gst-launch-1.0 child (see camera.ts). One
+// Every enabled camera as its own supervised GStreamer child (see camera.ts). One
 // camera failing, stalling or restarting never touches the others.
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
@@ -7,7 +7,7 @@ import type { Frame, CameraStatus } from './frame.js'
 import { Camera } from './camera.js'
 import { chooseVideoDecoder, detectVideoDecoders, type VideoDecoderInventory } from './video-decoders.js'
 import type { BackoffOptions } from './backoff.js'
-import { havePdeathsigWrapper } from './child.js'
+import { cameraChildMissing, havePdeathsigWrapper } from './child.js'
 
 export interface CameraManagerOptions {
   cameras: Readonly<Record<string, CameraConfig>> // only enabled ones are run
@@ -39,6 +39,8 @@ export class CameraManager implements Part {
   }
 
   async start(): Promise<void> {
+    const missing = cameraChildMissing()
+    if (missing) throw new Error(missing)
     this.inventory = await detectVideoDecoders()
     this.pdeathsig = havePdeathsigWrapper()
     if (!this.pdeathsig) {
@@ -97,7 +99,7 @@ export class CameraManager implements Part {
     return out
   }
 
-  /** pid of each camera's gst-launch child (null while it waits to restart): for tests and diagnostics. */
+  /** pid of each camera's child (null while it waits to restart): for tests and diagnostics. */
   pids(): Record<string, number | null> {
     const out: Record<string, number | null> = {}
     for (const [name, r] of this.running) out[name] = r.camera.pid

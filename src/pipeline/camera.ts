@@ -1,4 +1,4 @@
-// One supervised camera: runs its gst-launch child, parses frames off the pipe, and
+// One supervised camera: runs its GStreamer child (child.ts), parses frames off the pipe, and
 // restarts it (exponential backoff with jitter) when it stalls, errors or exits. Size
 // negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts.
 import type { Logger } from '../log/logger.js'
@@ -79,7 +79,7 @@ export class Camera {
     return this.opts.name
   }
 
-  /** pid of the running gst-launch child, null between runs. */
+  /** pid of the running camera child, null between runs. */
   get pid(): number | null {
     return this.proc?.child.pid ?? null
   }
@@ -144,7 +144,7 @@ export class Camera {
     this.spawnedAt = this.now()
     this.streamingSince = null
     this.setState('starting', this.lastError)
-    const proc = spawnGst(this.spec.args, this.spec.env, this.opts.pdeathsig)
+    const proc = spawnGst(this.opts.name, this.spec, this.opts.pdeathsig)
     this.proc = proc
     const { child } = proc
     const parser = new GdpParser()
@@ -255,7 +255,7 @@ export class Camera {
     this.failChild(this.fault ?? fault)
   }
 
-  /** Records the fault and ends the child (gst-launch normally exits by itself on ERROR). */
+  /** Records the fault and ends the child (it normally exits by itself on ERROR). */
   private failChild(fault: CameraFault): void {
     this.fault ??= fault
     const p = this.proc
@@ -297,10 +297,10 @@ export class Camera {
       return
     }
     fault ??= signal
-      ? { reason: `gst-launch killed by ${signal}`, permanent: false, unreachable: false }
+      ? { reason: `camera child killed by ${signal}`, permanent: false, unreachable: false }
       : code === 0
         ? { reason: 'stream ended (EOS)', permanent: false, unreachable: false }
-        : { reason: `gst-launch exited with code ${code}`, permanent: false, unreachable: false }
+        : { reason: `camera child exited with code ${code}`, permanent: false, unreachable: false }
     this.scheduleRestart(fault)
   }
 

@@ -23,6 +23,11 @@ interface Rule {
 
 const RULES: Rule[] = [
   {
+    test: /GStreamer for python3 is missing/,
+    reason: 'python3-gi or gir1.2-gstreamer-1.0 is missing: apt-get install python3-gi gir1.2-gstreamer-1.0',
+    permanent: true,
+  },
+  {
     test: /Unauthorized|\b401\b/,
     reason: 'unauthorized (401): check the user and password in the URL',
     permanent: true,
