@@ -32,6 +32,9 @@ export class CameraManager implements Part {
   private pdeathsig = true
   private cameras: Readonly<Record<string, CameraConfig>>
   private defaultMaxFps: number
+  private stopping = false
+  /** The apply() under way (a reload), which stop() lets finish its current camera. */
+  private applying: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: CameraManagerOptions) {
     this.cameras = opts.cameras
@@ -39,6 +42,7 @@ export class CameraManager implements Part {
   }
 
   async start(): Promise<void> {
+    this.stopping = false
     const missing = cameraChildMissing()
     if (missing) throw new Error(missing)
     this.inventory = await detectVideoDecoders()
@@ -50,13 +54,26 @@ export class CameraManager implements Part {
   }
 
   async stop(): Promise<void> {
+    // An apply under way (reload) starts no further camera once stopping is set.
+    this.stopping = true
+    await this.applying
     const all = [...this.running.values()]
     this.running.clear()
     await Promise.all(all.map((r) => r.camera.stop()))
   }
 
   /** Live reload: starts new cameras, stops removed ones, restarts changed ones only. */
-  async apply(cameras: Readonly<Record<string, CameraConfig>>, defaultMaxFps: number): Promise<ApplyResult> {
+  apply(cameras: Readonly<Record<string, CameraConfig>>, defaultMaxFps: number): Promise<ApplyResult> {
+    const run = this.applying.then(() => this.applyNow(cameras, defaultMaxFps))
+    this.applying = run.catch(() => undefined)
+    return run
+  }
+
+  private async applyNow(
+    cameras: Readonly<Record<string, CameraConfig>>,
+    defaultMaxFps: number,
+  ): Promise<ApplyResult> {
+    if (this.stopping) throw new Error('the cameras are stopping; not applying the new camera settings')
     this.cameras = cameras
     this.defaultMaxFps = defaultMaxFps
     const result: ApplyResult = { added: [], removed: [], changed: [], unchanged: [] }
@@ -82,10 +99,12 @@ export class CameraManager implements Part {
       if (current) {
         result.changed.push(name)
         firstSeq = current.camera.lastSeq
+        this.running.delete(name)
         await current.camera.stop()
       } else {
         result.added.push(name)
       }
+      if (this.stopping) break
       const camera = this.makeCamera(name, cfg, defaultMaxFps, firstSeq)
       this.running.set(name, { camera, key })
       camera.start()
