@@ -15,6 +15,9 @@ import { checkCameraSource } from './sources.js'
 import { isLoopback, parseListen } from './listen.js'
 import { firstLine } from '../log/text.js'
 
+/** Where http.token comes from when the file does not set it (docs/operations.md). */
+export const HTTP_TOKEN_ENV = 'EDGEWATCH_HTTP_TOKEN'
+
 /** The configuration after validation: defaults filled, paths absolute, frozen. */
 export type ResolvedConfig = Readonly<
   Omit<EdgewatchConfig, 'device' | 'model'> & {
@@ -111,7 +114,11 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
       labels_file: cfg.model.labels_file ? path.resolve(baseDir, cfg.model.labels_file) : undefined,
     },
     storage: { ...cfg.storage, path: path.resolve(baseDir, cfg.storage.path) },
+    // The token may stay out of the file: the unit's EnvironmentFile can hold it.
+    http: { ...cfg.http, token: cfg.http.token ?? (env[HTTP_TOKEN_ENV] || undefined) },
   }
+  if (cfg.http.token === undefined && resolved.http.token !== undefined && resolved.http.token.length < 16)
+    problems.push({ path: 'http.token', message: `${HTTP_TOKEN_ENV} must be at least 16 characters` })
   checkMeaning(resolved, problems, opts.checkFiles ?? true)
   if (problems.length > 0) throw new ConfigError(file, problems)
   return deepFreeze(resolved)
@@ -156,6 +163,13 @@ function checkMeaning(
     add('http.listen', `expected host:port (e.g. 127.0.0.1:9310), got "${cfg.http.listen}"`)
   } else if (cfg.http.enabled && !isLoopback(listen.host) && !cfg.http.allow_remote) {
     add('http.listen', `${listen.host} is not a loopback address; set http.allow_remote: true to expose it`)
+  }
+  if (cfg.http.enabled && cfg.http.allow_remote && cfg.http.token === undefined) {
+    add(
+      'http.token',
+      'required with http.allow_remote: true (every request but /healthz must carry it); ' +
+        `set a long random string here, or in the environment as ${HTTP_TOKEN_ENV} (e.g. in /etc/edgewatch/env)`,
+    )
   }
   if (cfg.detect.labels && cfg.model.labels) {
     for (const l of cfg.detect.labels) {

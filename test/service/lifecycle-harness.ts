@@ -38,7 +38,15 @@ let runs = 0
 
 export async function startLifecycleDaemon(
   t: Teardown,
-  opts: { fault?: string; brokerUrl?: string; stopTimeout?: number; extra?: string[] } = {},
+  opts: {
+    fault?: string
+    brokerUrl?: string
+    stopTimeout?: number
+    extra?: string[]
+    /** More keys inside `http: { listen: …, <here> }`. */
+    http?: string
+    env?: NodeJS.ProcessEnv
+  } = {},
 ): Promise<LifecycleDaemon> {
   const dir = tempDir(t)
   const sock = path.join(dir, 'notify.sock')
@@ -59,13 +67,16 @@ export async function startLifecycleDaemon(
       extra: opts.extra,
     })
     // Loop the clip: the cameras run until the daemon stops them.
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, 'utf8').replaceAll(`file://${CLIP}" }`, `file://${CLIP}", loop: true }`),
-    )
+    let text = fs.readFileSync(file, 'utf8').replaceAll(`file://${CLIP}" }`, `file://${CLIP}", loop: true }`)
+    if (opts.http)
+      text = text.replace(
+        `listen: "127.0.0.1:${httpPort}" }`,
+        `listen: "127.0.0.1:${httpPort}", ${opts.http} }`,
+      )
+    fs.writeFileSync(file, text)
   }
   write({})
-  const env: NodeJS.ProcessEnv = { ...process.env, NOTIFY_SOCKET: sock }
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, NOTIFY_SOCKET: sock }
   if (opts.fault) env.EDGEWATCH_TEST_FAULT = opts.fault
   const proc = startProcess(process.execPath, [BIN, 'run', '--config', file], { cwd: REPO, env })
   t.teardown(() => proc.kill('SIGKILL'))

@@ -33,7 +33,7 @@ export const runCommand: Command = {
     const file = values.config ?? DEFAULT_CONFIG_PATH
     const cfg = loadConfigOrReport(file, io)
     if (cfg === null) return EXIT.CONFIG
-    const redact = makeRedactor(cfg.mqtt.password ? [cfg.mqtt.password] : [])
+    const redact = makeRedactor([cfg.mqtt.password, cfg.http.token].filter((s) => s !== undefined))
     const log = createLogger({
       level: (level as typeof cfg.log.level | undefined) ?? cfg.log.level,
       format: fmt ?? cfg.log.format,
