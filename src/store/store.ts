@@ -13,7 +13,7 @@ import { DetectionWriter } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
 import { RecentPercentiles } from '../timing/recent-percentiles.js'
-import { Checkpointer } from './checkpointer.js'
+import { Checkpointer, walLimits, type WalLimits } from './checkpointer.js'
 import { LogThrottle } from '../log/throttle.js'
 import type { StoredMessage } from './message.js'
 
@@ -27,6 +27,8 @@ export interface StoreOptions {
   publishEmptyFrames: boolean
   log: Logger
   now?: () => number
+  /** WAL bounds (tests make them small); default from storage.retention.max_mb. */
+  wal?: Partial<WalLimits>
 }
 
 export interface StoreStats {
@@ -114,6 +116,7 @@ export class Store implements Part {
       file,
       synchronous: this.opts.storage.synchronous,
       log: this.log,
+      limits: { ...walLimits(this.opts.storage.retention.max_mb), ...this.opts.wal },
     })
     this.checkpointer.start()
     this.log.info(
@@ -148,6 +151,13 @@ export class Store implements Part {
     const writer = this.writer
     if (!writer || !this.db) throw new Error('Store.record() before start()')
     const msg = writer.nextMessage(result)
+    // The WAL reached its bound (checkpointer.ts): not stored, sent live like on a full disk.
+    const paused = this.checkpointer?.pausedReason() ?? null
+    if (paused !== null) {
+      this.counters.write_failures++
+      this.lastError = paused
+      return msg ? { ...msg, stored: false } : null
+    }
     const t0 = performance.now()
     try {
       writer.write(result, msg, this.now())
