@@ -18,10 +18,26 @@ What src/pipeline relies on, kept as gst-launch-1.0 -v does it:
   (errors.ts classifies both);
 - exit status 0 after end-of-stream, 1 after an error; SIGTERM, SIGINT and SIGPIPE end
   it at once, like gst-launch-1.0 (their default actions).
+And it dies with the daemon, even a SIGKILLed one (PR_SET_PDEATHSIG, set first thing).
 """
+import ctypes
 import os
 import signal
 import sys
+
+
+def die_with_parent():
+    # The kernel kills this child when the daemon dies, even by SIGKILL (PR_SET_PDEATHSIG);
+    # if the daemon died before this line, the parent is already someone else.
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    parent = os.environ.get("EDGEWATCH_PARENT_PID")
+    if parent and os.getppid() != int(parent):
+        os._exit(1)
+
+
+# First, before the slow GStreamer import.
+die_with_parent()
 
 try:
     import gi

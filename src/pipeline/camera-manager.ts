@@ -7,7 +7,7 @@ import type { Frame, CameraStatus } from './frame.js'
 import { Camera } from './camera.js'
 import { chooseVideoDecoder, detectVideoDecoders, type VideoDecoderInventory } from './video-decoders.js'
 import type { BackoffOptions } from './backoff.js'
-import { cameraChildMissing, havePdeathsigWrapper } from './child.js'
+import { cameraChildMissing } from './child.js'
 
 export interface CameraManagerOptions {
   cameras: Readonly<Record<string, CameraConfig>> // only enabled ones are run
@@ -29,7 +29,6 @@ export interface ApplyResult {
 export class CameraManager implements Part {
   private readonly running = new Map<string, { camera: Camera; key: string }>()
   private inventory: VideoDecoderInventory | null = null
-  private pdeathsig = true
   private cameras: Readonly<Record<string, CameraConfig>>
   private defaultMaxFps: number
   private stopping = false
@@ -46,10 +45,6 @@ export class CameraManager implements Part {
     const missing = cameraChildMissing()
     if (missing) throw new Error(missing)
     this.inventory = await detectVideoDecoders()
-    this.pdeathsig = havePdeathsigWrapper()
-    if (!this.pdeathsig) {
-      this.opts.log.warn('setpriv (util-linux) not found: camera children may outlive a killed daemon')
-    }
     await this.apply(this.cameras, this.defaultMaxFps)
   }
 
@@ -136,7 +131,6 @@ export class CameraManager implements Part {
       log: this.opts.log.child({ camera: name }),
       onFrame: this.opts.onFrame,
       backoff: this.opts.backoff,
-      pdeathsig: this.pdeathsig,
       firstSeq,
     })
   }

@@ -27,7 +27,6 @@ export interface CameraOptions {
   /** Called on every state change (probe uses it to stop at the first verdict). */
   onState?: (state: CameraState, reason: string | null) => void
   backoff?: Partial<BackoffOptions>
-  pdeathsig: boolean
   /** seq to continue from (a reconfigured camera keeps counting). */
   firstSeq?: number
   now?: () => number
@@ -144,7 +143,7 @@ export class Camera {
     this.spawnedAt = this.now()
     this.streamingSince = null
     this.setState('starting', this.lastError)
-    const proc = spawnGst(this.opts.name, this.spec, this.opts.pdeathsig)
+    const proc = spawnGst(this.opts.name, this.spec)
     this.proc = proc
     const { child } = proc
     const parser = new GdpParser()

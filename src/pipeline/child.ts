@@ -9,24 +9,20 @@
 // - Frames come on fd 3 (gdppay ! fdsink fd=3); fd 1 carries the caps notify lines
 //   (where the source caps are read) and fd 2 the ERROR messages.
 // - Each child leads its own process group (detached), so stop() signals the group.
-// - No orphans when the daemon is SIGKILLed: the child is started through util-linux
-//   `setpriv --pdeathsig KILL`, which sets PR_SET_PDEATHSIG and then execs the child
-//   (the setting survives exec), so the kernel kills the child when the daemon dies.
-//   A stalled child may never write to its pipe, so EPIPE alone would not end it.
+// - No orphans when the daemon is SIGKILLed: the child sets PR_SET_PDEATHSIG itself, first
+//   thing, so the kernel kills it when the daemon dies (and exits at once if the daemon,
+//   EDGEWATCH_PARENT_PID, died before that). A stalled child may never write to its
+//   pipe, so EPIPE alone would not end it. (Not util-linux `setpriv --pdeathsig`: it
+//   calls capset(), which the unit's system call filter refuses.)
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { PipelineSpec } from './describe.js'
 
-const SETPRIV = '/usr/bin/setpriv'
 /** Debian's interpreter, the one python3-gi is installed for (a python3 on PATH may not have it). */
 export const PYTHON = '/usr/bin/python3'
 /** bin/ of the installed package: two levels up from src/pipeline/ and from dist/pipeline/. */
 export const CAMERA_CHILD = fileURLToPath(new URL('../../bin/edgewatch-gst-child.py', import.meta.url))
-
-export function havePdeathsigWrapper(): boolean {
-  return executable(SETPRIV)
-}
 
 /** What a camera child needs to run at all; null when it is there, else what to do. */
 export function cameraChildMissing(): string | null {
@@ -74,18 +70,21 @@ export interface SpawnedGst {
 export function spawnGst(
   camera: string,
   spec: Pick<PipelineSpec, 'description' | 'env' | 'credentials'>,
-  pdeathsig: boolean,
 ): SpawnedGst {
-  // -I: no PYTHON* variables, no user site-packages: the interpreter runs as installed.
-  const childArgs = [PYTHON, '-I', CAMERA_CHILD, '--camera', camera]
-  const [cmd, ...argv] = pdeathsig ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...childArgs] : childArgs
   const secrets: Record<string, string> = spec.credentials
     ? { EDGEWATCH_RTSP_USER: spec.credentials.user, EDGEWATCH_RTSP_PASSWORD: spec.credentials.password }
     : {}
-  const child = spawn(cmd!, argv, {
+  const env = childEnv(process.env, {
+    ...spec.env,
+    EDGEWATCH_PIPELINE: spec.description,
+    EDGEWATCH_PARENT_PID: String(process.pid),
+    ...secrets,
+  })
+  // -I: no PYTHON* variables, no user site-packages: the interpreter runs as installed.
+  const child = spawn(PYTHON, ['-I', CAMERA_CHILD, '--camera', camera], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     detached: true,
-    env: childEnv(process.env, { ...spec.env, EDGEWATCH_PIPELINE: spec.description, ...secrets }),
+    env,
   })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }))

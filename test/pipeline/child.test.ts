@@ -107,16 +107,11 @@ t.test('errors: the same ERROR blocks, classified the same; exit 1', async (t) =
 })
 
 t.test('SIGTERM ends a live child at once, like gst-launch-1.0', async (t) => {
-  const g = spawnGst(
-    'live',
-    {
-      description:
-        'videotestsrc is-live=true ! videorate name=ewsource ! videoconvert ! gdppay ! fdsink fd=3',
-      env: {},
-      credentials: null,
-    },
-    false,
-  )
+  const g = spawnGst('live', {
+    description: 'videotestsrc is-live=true ! videorate name=ewsource ! videoconvert ! gdppay ! fdsink fd=3',
+    env: {},
+    credentials: null,
+  })
   await new Promise<void>((resolve) => g.child.stdio[3]!.once('data', () => resolve()))
   g.child.kill('SIGTERM')
   t.same(await g.exited, { code: null, signal: 'SIGTERM' })
