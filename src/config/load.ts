@@ -85,7 +85,17 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   }
   if (problems.length > 0) throw new ConfigError(file, problems)
 
-  const raw: unknown = doc.toJS()
+  let raw: unknown
+  try {
+    raw = doc.toJS()
+  } catch (err) {
+    // The YAML library resolves aliases only here, and throws for one used before its
+    // anchor or for aliases that expand too much ("billion laughs"). Found by
+    // test/fuzz/config.fuzz.test.ts.
+    throw new ConfigError(file, [
+      { path: '', message: `YAML alias problem ${aliasLine(text)}: ${firstLine((err as Error).message)}` },
+    ])
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [
       { path: '', message: 'expected a YAML mapping (key: value) at the top level' },
@@ -122,6 +132,12 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   checkMeaning(resolved, problems, opts.checkFiles ?? true)
   if (problems.length > 0) throw new ConfigError(file, problems)
   return deepFreeze(resolved)
+}
+
+/** "at line N" of the first alias (`*name`) in the text, for a located message. */
+function aliasLine(text: string): string {
+  const m = /(^|[\s[{,:])\*[^\s,\]}]+/m.exec(text)
+  return m ? `at line ${text.slice(0, m.index + m[1]!.length).split('\n').length}` : 'in the file'
 }
 
 /** Second pass: relations between keys and facts about the machine. */
