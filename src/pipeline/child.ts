@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { PipelineSpec } from './describe.js'
+import { childEnv } from './child-env.js'
 
 /** Debian's interpreter, the one python3-gi is installed for (a python3 on PATH may not have it). */
 export const PYTHON = '/usr/bin/python3'
@@ -39,27 +40,6 @@ function executable(file: string): boolean {
   } catch {
     return false
   }
-}
-
-/**
- * The environment of a GStreamer child, from nothing: a PATH, HOME and XDG_CACHE_HOME
- * (GStreamer keeps its plugin registry cache there), the GST_* settings of the unit
- * (GST_DEBUG, GST_PLUGIN_PATH...) and LD_LIBRARY_PATH (vendor codecs on some boards).
- * LANG is C.UTF-8 whatever the daemon's: errors.ts reads GStreamer's English messages.
- */
-export function childEnv(
-  from: NodeJS.ProcessEnv,
-  extra: Record<string, string> = {},
-): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: from.PATH || '/usr/local/bin:/usr/bin:/bin',
-    LANG: 'C.UTF-8',
-  }
-  for (const [k, v] of Object.entries(from)) {
-    if (v === undefined) continue
-    if (k === 'HOME' || k === 'XDG_CACHE_HOME' || k === 'LD_LIBRARY_PATH' || k.startsWith('GST_')) env[k] = v
-  }
-  return { ...env, ...extra }
 }
 
 export interface SpawnedGst {

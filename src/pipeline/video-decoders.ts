@@ -1,7 +1,7 @@
 // Which video decoder family a camera uses. Hardware families are detected once per
 // manager start with `gst-inspect-1.0 --exists`; CPU (libav's avdec_*) is always there.
 import { execFile } from 'node:child_process'
-import { childEnv } from './child.js'
+import { childEnv } from './child-env.js'
 
 export type VideoDecoderFamily = 'nvv4l2' | 'vaapi' | 'v4l2' | 'cpu'
 export type VideoDecoderSetting = 'auto' | VideoDecoderFamily

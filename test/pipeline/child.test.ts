@@ -3,7 +3,8 @@
 // the same pipelines; and the environment a child gets is built, not inherited.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { CAMERA_CHILD, PYTHON, childEnv, spawnGst } from '../../src/pipeline/child.js'
+import { CAMERA_CHILD, PYTHON, spawnGst } from '../../src/pipeline/child.js'
+import { childEnv } from '../../src/pipeline/child-env.js'
 import { sourceCapsFromVerboseLine } from '../../src/pipeline/caps.js'
 import { classifyGstError, StderrScanner } from '../../src/pipeline/errors.js'
 import { GdpParser } from '../../src/pipeline/gdp.js'
