@@ -315,7 +315,7 @@ export class Camera {
     this.restartAt = this.now() + delay
     this.restartTimer = setTimeout(() => this.restartNow(), delay)
     if (fault.unreachable && this.spec?.kind === 'rtsp' && this.opts.config.url)
-      this.reachability.start(this.opts.config.url, () => this.restartNow())
+      this.reachability.start(this.opts.config.url, () => this.restartNow(), { closed: fault.refused })
   }
 
   private restartNow(): void {

@@ -42,3 +42,23 @@ t.test('stop() ends the loop: no call back after it', async (t) => {
   t.equal(calls, 0)
   t.notOk(poller.active)
 })
+
+t.test('after a refused connection, a port open at the first poll counts', async (t) => {
+  // The camera's connect was refused just now; the server is back before the first poll.
+  const port = await freePort()
+  const server = net.createServer((s) => s.destroy())
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()))
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+  const poller = new ReachabilityPoller(40)
+  t.teardown(() => poller.stop())
+  let calls = 0
+  poller.start(`rtsp://127.0.0.1:${port}/cam`, () => calls++, { closed: true })
+  await waitFor('the call back', () => calls > 0, 10_000, 10)
+  t.equal(calls, 1)
+  // Without that knowledge an open port alone proves nothing (a server accepting TCP but
+  // failing RTSP keeps its full backoff).
+  let others = 0
+  poller.start(`rtsp://127.0.0.1:${port}/cam`, () => others++)
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(others, 0)
+})
