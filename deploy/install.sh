@@ -80,12 +80,13 @@ CLI_LINK=/usr/local/bin/edgewatch
 # node_modules/onnxruntime-node after every npm ci.
 JETSON_ORT_DIR=/usr/local/lib/edgewatch/onnxruntime
 
-# Debian packages the daemon needs at run time, and to build its native modules
+# Debian packages the daemon needs at run time (python3-gi with the GStreamer typelib runs
+# each camera's pipeline: bin/edgewatch-gst-child.py), and to build its native modules
 # (better-sqlite3, sd-notify: libsystemd-dev) when no prebuilt binary fits.
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  python3 build-essential libsystemd-dev ca-certificates
+  python3 python3-gi gir1.2-gstreamer-1.0 build-essential libsystemd-dev ca-certificates
 )
 
 CHANGES=0

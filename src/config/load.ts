@@ -16,6 +16,9 @@ import { analyticsProblems, labelProblems, manifestLabels } from './analytics-ch
 import { isLoopback, parseListen } from './listen.js'
 import { firstLine } from '../log/text.js'
 
+/** Where http.token comes from when the file does not set it (docs/operations.md). */
+export const HTTP_TOKEN_ENV = 'EDGEWATCH_HTTP_TOKEN'
+
 /** The configuration after validation: defaults filled, paths absolute, frozen. */
 export type ResolvedConfig = Readonly<
   Omit<EdgewatchConfig, 'device' | 'model'> & {
@@ -83,7 +86,17 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   }
   if (problems.length > 0) throw new ConfigError(file, problems)
 
-  const raw: unknown = doc.toJS()
+  let raw: unknown
+  try {
+    raw = doc.toJS()
+  } catch (err) {
+    // The YAML library resolves aliases only here, and throws for one used before its
+    // anchor or for aliases that expand too much ("billion laughs"). Found by
+    // test/fuzz/config.fuzz.test.ts.
+    throw new ConfigError(file, [
+      { path: '', message: `YAML alias problem ${aliasLine(text)}: ${firstLine((err as Error).message)}` },
+    ])
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [
       { path: '', message: 'expected a YAML mapping (key: value) at the top level' },
@@ -112,10 +125,20 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
       labels_file: cfg.model.labels_file ? path.resolve(baseDir, cfg.model.labels_file) : undefined,
     },
     storage: { ...cfg.storage, path: path.resolve(baseDir, cfg.storage.path) },
+    // The token may stay out of the file: the unit's EnvironmentFile can hold it.
+    http: { ...cfg.http, token: cfg.http.token ?? (env[HTTP_TOKEN_ENV] || undefined) },
   }
+  if (cfg.http.token === undefined && resolved.http.token !== undefined && resolved.http.token.length < 16)
+    problems.push({ path: 'http.token', message: `${HTTP_TOKEN_ENV} must be at least 16 characters` })
   checkMeaning(resolved, problems, opts.checkFiles ?? true)
   if (problems.length > 0) throw new ConfigError(file, problems)
   return deepFreeze(resolved)
+}
+
+/** "at line N" of the first alias (`*name`) in the text, for a located message. */
+function aliasLine(text: string): string {
+  const m = /(^|[\s[{,:])\*[^\s,\]}]+/m.exec(text)
+  return m ? `at line ${text.slice(0, m.index + m[1]!.length).split('\n').length}` : 'in the file'
 }
 
 /** Second pass: relations between keys and facts about the machine. */
@@ -162,6 +185,13 @@ function checkMeaning(
     add('http.listen', `expected host:port (e.g. 127.0.0.1:9310), got "${cfg.http.listen}"`)
   } else if (cfg.http.enabled && !isLoopback(listen.host) && !cfg.http.allow_remote) {
     add('http.listen', `${listen.host} is not a loopback address; set http.allow_remote: true to expose it`)
+  }
+  if (cfg.http.enabled && cfg.http.allow_remote && cfg.http.token === undefined) {
+    add(
+      'http.token',
+      'required with http.allow_remote: true (every request but /healthz must carry it); ' +
+        `set a long random string here, or in the environment as ${HTTP_TOKEN_ENV} (e.g. in /etc/edgewatch/env)`,
+    )
   }
   if (cfg.detect.labels && cfg.model.labels) {
     for (const l of cfg.detect.labels) {

@@ -298,7 +298,21 @@ export const MqttSchema = z.strictObject({
 export const HttpSchema = z.strictObject({
   enabled: z.boolean().default(true),
   listen: z.string().default('127.0.0.1:9310').describe('host:port of the status/metrics server'),
-  allow_remote: z.boolean().default(false).describe('Must be true to listen on a non-loopback address'),
+  allow_remote: z
+    .boolean()
+    .default(false)
+    .describe('Must be true to listen on a non-loopback address (then http.token is required)'),
+  token: z
+    .string()
+    .min(16)
+    .optional()
+    .describe(
+      'Secret every request but /healthz must carry (Authorization: Bearer, or Basic with it as password); default: $EDGEWATCH_HTTP_TOKEN',
+    ),
+  hosts: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('More Host names clients may use (loopback names and the listen address always work)'),
 })
 
 export const EventsSchema = z.strictObject({

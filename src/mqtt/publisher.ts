@@ -55,8 +55,11 @@ export class Publisher implements Part {
   private readonly acked = new Set<number>()
   /** A publish failed: once in-flight settles, read the outbox again from the oldest row. */
   private resync = false
+  /** The last delete of acknowledged rows failed (disk full, read-only): retried on a timer. */
+  private deletesFailing = false
   private scheduled = false
   private retryTimer: NodeJS.Timeout | null = null
+  private deleteRetry: NodeJS.Timeout | null = null
   private stopping = false
   private liveInflight = 0
   private counters = { published: 0, reconnects: 0, live_sent: 0, live_dropped: 0 }
@@ -159,7 +162,9 @@ export class Publisher implements Part {
     }
     this.stopping = true
     if (this.retryTimer) clearTimeout(this.retryTimer)
-    this.flushAcks()
+    if (this.deleteRetry) clearTimeout(this.deleteRetry)
+    this.deleteRetry = null
+    this.flushAcks(true)
     if (client.connected) {
       await within(
         client
@@ -173,7 +178,7 @@ export class Publisher implements Part {
       1000,
     )
     if (!client.disconnected) await client.endAsync(true).catch(() => undefined)
-    this.flushAcks()
+    this.flushAcks(true)
     this.client = null
     this.log.info({ published: this.counters.published, backlog: this.opts.store.backlog }, 'mqtt stopped')
   }
@@ -260,8 +265,13 @@ export class Publisher implements Part {
       this.resync = false
       this.cursor = 0
     }
+    // While deletes fail, acknowledged rows pile up in memory (and would all be sent again
+    // after a restart): past a bound, wait for the retry instead of sending more.
+    if (this.deletesFailing && this.acked.size >= max * ACKED_PER_INFLIGHT) return
     while (this.inflight.size < max) {
-      const rows = this.opts.store.pending(this.cursor, max - this.inflight.size + this.acked.size)
+      // Only as many rows as can go out now: the cursor is past every row already handed
+      // out, so acknowledged rows waiting for their delete are not read again.
+      const rows = this.opts.store.pending(this.cursor, max - this.inflight.size)
       if (rows.length === 0) return
       for (const row of rows) {
         this.cursor = row.rowid
@@ -293,12 +303,29 @@ export class Publisher implements Part {
     })
   }
 
-  private flushAcks(): void {
+  private flushAcks(fromRetry = false): void {
     if (this.acked.size === 0) return
+    // While failing, one attempt per retry pause, not one per PUBACK.
+    if (this.deletesFailing && !fromRetry) return
     const rowids = [...this.acked]
-    if (this.opts.store.acknowledge(rowids)) this.acked.clear()
+    if (this.opts.store.acknowledge(rowids)) {
+      this.acked.clear()
+      this.deletesFailing = false
+      return
+    }
+    this.deletesFailing = true
+    if (this.deleteRetry || this.stopping) return
+    this.deleteRetry = setTimeout(() => {
+      this.deleteRetry = null
+      this.flushAcks(true)
+      this.pump()
+    }, this.backoff.minMs)
+    this.deleteRetry.unref()
   }
 }
+
+/** Acknowledged rows kept while their delete fails, per mqtt.max_inflight, before sending pauses. */
+const ACKED_PER_INFLIGHT = 4
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))

@@ -1,4 +1,4 @@
-// Every enabled camera as its own supervised gst-launch-1.0 child (see camera.ts). One
+// Every enabled camera as its own supervised GStreamer child (see camera.ts). One
 // camera failing, stalling or restarting never touches the others.
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
@@ -7,7 +7,7 @@ import type { Frame, CameraStatus } from './frame.js'
 import { Camera } from './camera.js'
 import { chooseVideoDecoder, detectVideoDecoders, type VideoDecoderInventory } from './video-decoders.js'
 import type { BackoffOptions } from './backoff.js'
-import { havePdeathsigWrapper } from './child.js'
+import { cameraChildMissing } from './child.js'
 
 export interface CameraManagerOptions {
   cameras: Readonly<Record<string, CameraConfig>> // only enabled ones are run
@@ -29,9 +29,11 @@ export interface ApplyResult {
 export class CameraManager implements Part {
   private readonly running = new Map<string, { camera: Camera; key: string }>()
   private inventory: VideoDecoderInventory | null = null
-  private pdeathsig = true
   private cameras: Readonly<Record<string, CameraConfig>>
   private defaultMaxFps: number
+  private stopping = false
+  /** The apply() under way (a reload), which stop() lets finish its current camera. */
+  private applying: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: CameraManagerOptions) {
     this.cameras = opts.cameras
@@ -39,22 +41,34 @@ export class CameraManager implements Part {
   }
 
   async start(): Promise<void> {
+    this.stopping = false
+    const missing = cameraChildMissing()
+    if (missing) throw new Error(missing)
     this.inventory = await detectVideoDecoders()
-    this.pdeathsig = havePdeathsigWrapper()
-    if (!this.pdeathsig) {
-      this.opts.log.warn('setpriv (util-linux) not found: camera children may outlive a killed daemon')
-    }
     await this.apply(this.cameras, this.defaultMaxFps)
   }
 
   async stop(): Promise<void> {
+    // An apply under way (reload) starts no further camera once stopping is set.
+    this.stopping = true
+    await this.applying
     const all = [...this.running.values()]
     this.running.clear()
     await Promise.all(all.map((r) => r.camera.stop()))
   }
 
   /** Live reload: starts new cameras, stops removed ones, restarts changed ones only. */
-  async apply(cameras: Readonly<Record<string, CameraConfig>>, defaultMaxFps: number): Promise<ApplyResult> {
+  apply(cameras: Readonly<Record<string, CameraConfig>>, defaultMaxFps: number): Promise<ApplyResult> {
+    const run = this.applying.then(() => this.applyNow(cameras, defaultMaxFps))
+    this.applying = run.catch(() => undefined)
+    return run
+  }
+
+  private async applyNow(
+    cameras: Readonly<Record<string, CameraConfig>>,
+    defaultMaxFps: number,
+  ): Promise<ApplyResult> {
+    if (this.stopping) throw new Error('the cameras are stopping; not applying the new camera settings')
     this.cameras = cameras
     this.defaultMaxFps = defaultMaxFps
     const result: ApplyResult = { added: [], removed: [], changed: [], unchanged: [] }
@@ -80,10 +94,12 @@ export class CameraManager implements Part {
       if (current) {
         result.changed.push(name)
         firstSeq = current.camera.lastSeq
+        this.running.delete(name)
         await current.camera.stop()
       } else {
         result.added.push(name)
       }
+      if (this.stopping) break
       const camera = this.makeCamera(name, cfg, defaultMaxFps, firstSeq)
       this.running.set(name, { camera, key })
       camera.start()
@@ -97,7 +113,7 @@ export class CameraManager implements Part {
     return out
   }
 
-  /** pid of each camera's gst-launch child (null while it waits to restart): for tests and diagnostics. */
+  /** pid of each camera's child (null while it waits to restart): for tests and diagnostics. */
   pids(): Record<string, number | null> {
     const out: Record<string, number | null> = {}
     for (const [name, r] of this.running) out[name] = r.camera.pid
@@ -115,7 +131,6 @@ export class CameraManager implements Part {
       log: this.opts.log.child({ camera: name }),
       onFrame: this.opts.onFrame,
       backoff: this.opts.backoff,
-      pdeathsig: this.pdeathsig,
       firstSeq,
     })
   }

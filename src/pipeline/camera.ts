@@ -1,4 +1,4 @@
-// One supervised camera: runs its gst-launch child, parses frames off the pipe, and
+// One supervised camera: runs its GStreamer child (child.ts), parses frames off the pipe, and
 // restarts it (exponential backoff with jitter) when it stalls, errors or exits. Size
 // negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts.
 import type { Logger } from '../log/logger.js'
@@ -27,7 +27,6 @@ export interface CameraOptions {
   /** Called on every state change (probe uses it to stop at the first verdict). */
   onState?: (state: CameraState, reason: string | null) => void
   backoff?: Partial<BackoffOptions>
-  pdeathsig: boolean
   /** seq to continue from (a reconfigured camera keeps counting). */
   firstSeq?: number
   now?: () => number
@@ -79,7 +78,7 @@ export class Camera {
     return this.opts.name
   }
 
-  /** pid of the running gst-launch child, null between runs. */
+  /** pid of the running camera child, null between runs. */
   get pid(): number | null {
     return this.proc?.child.pid ?? null
   }
@@ -144,7 +143,7 @@ export class Camera {
     this.spawnedAt = this.now()
     this.streamingSince = null
     this.setState('starting', this.lastError)
-    const proc = spawnGst(this.spec.args, this.spec.env, this.opts.pdeathsig)
+    const proc = spawnGst(this.opts.name, this.spec)
     this.proc = proc
     const { child } = proc
     const parser = new GdpParser()
@@ -255,7 +254,7 @@ export class Camera {
     this.failChild(this.fault ?? fault)
   }
 
-  /** Records the fault and ends the child (gst-launch normally exits by itself on ERROR). */
+  /** Records the fault and ends the child (it normally exits by itself on ERROR). */
   private failChild(fault: CameraFault): void {
     this.fault ??= fault
     const p = this.proc
@@ -297,10 +296,10 @@ export class Camera {
       return
     }
     fault ??= signal
-      ? { reason: `gst-launch killed by ${signal}`, permanent: false, unreachable: false }
+      ? { reason: `camera child killed by ${signal}`, permanent: false, unreachable: false }
       : code === 0
         ? { reason: 'stream ended (EOS)', permanent: false, unreachable: false }
-        : { reason: `gst-launch exited with code ${code}`, permanent: false, unreachable: false }
+        : { reason: `camera child exited with code ${code}`, permanent: false, unreachable: false }
     this.scheduleRestart(fault)
   }
 
@@ -316,7 +315,7 @@ export class Camera {
     this.restartAt = this.now() + delay
     this.restartTimer = setTimeout(() => this.restartNow(), delay)
     if (fault.unreachable && this.spec?.kind === 'rtsp' && this.opts.config.url)
-      this.reachability.start(this.opts.config.url, () => this.restartNow())
+      this.reachability.start(this.opts.config.url, () => this.restartNow(), { closed: fault.refused })
   }
 
   private restartNow(): void {

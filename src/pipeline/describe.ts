@@ -1,4 +1,4 @@
-// Builds the gst-launch-1.0 description of one camera:
+// Builds the pipeline description (gst-launch syntax) of one camera:
 //   <source> ! <decode> ! videorate name=ewsource (max_fps) ! <convert+scale to fit> ! gdppay ! fdsink fd=3
 //
 // Sizes: the source (pre-scale) size is read from `-v` notify lines of the sink pad of
@@ -37,16 +37,28 @@ export function fitSize(
 }
 
 export interface PipelineSpec {
-  /** The gst-launch description (args joined). May contain credentials: never log it unredacted. */
+  /**
+   * The pipeline description (args joined). Holds no camera credentials (see
+   * `credentials`), but a custom `pipeline:` may: never log it unredacted.
+   */
   description: string
-  /** gst-launch-1.0's arguments: one per element, property, caps or `!`. */
+  /** The description as gst-launch-1.0 arguments: one per element, property, caps or `!`. */
   args: string[]
   /** Extra environment for the child (decoder rank overrides). */
   env: Record<string, string>
+  /**
+   * RTSP credentials, which the child (bin/edgewatch-gst-child.py) gets in its environment
+   * and sets on the element named RTSP_ELEMENT: set as properties, no quoting of a
+   * password is involved, and the description stays free of them.
+   */
+  credentials: { user: string; password: string } | null
   kind: 'rtsp' | 'file' | 'v4l2' | 'custom'
   /** Files end; everything else is expected to run forever. */
   live: boolean
 }
+
+/** Name of the rtspsrc that receives the credentials (bin/edgewatch-gst-child.py). */
+export const RTSP_ELEMENT = 'ewrtsp'
 
 /** Quotes a property value for the gst-launch parser. */
 export function quote(value: string): string {
@@ -74,7 +86,12 @@ function prop(key: string, value: string): string {
   return `${key}=${quote(value)}`
 }
 
-export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src: string[]; live: boolean } {
+export function sourceFor(cam: CameraConfig): {
+  kind: PipelineSpec['kind']
+  src: string[]
+  live: boolean
+  credentials?: PipelineSpec['credentials']
+} {
   if (cam.pipeline !== undefined) return { kind: 'custom', src: splitDescription(cam.pipeline), live: true }
   const url = new URL(cam.url ?? '')
   switch (url.protocol) {
@@ -84,19 +101,20 @@ export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src:
       const password = decodeURIComponent(url.password)
       url.username = ''
       url.password = ''
-      // Credentials go in rtspsrc's own properties so the location GStreamer repeats in its
-      // messages carries none; the redactor also covers `user-pw=`.
-      const auth = user ? [prop('user-id', user), prop('user-pw', password)] : []
+      // Credentials go in rtspsrc's own properties, set by the child from its environment
+      // (never its argv, which every local user can read), so the location GStreamer
+      // repeats in its messages carries none either.
       return {
         kind: 'rtsp',
         live: true,
+        credentials: user ? { user, password } : null,
         src: [
           'rtspsrc',
+          ...(user ? [`name=${RTSP_ELEMENT}`] : []),
           prop('location', url.toString()),
           `protocols=${cam.transport}`,
           'latency=200',
           'drop-on-latency=true',
-          ...auth,
         ],
       }
     }
@@ -114,7 +132,7 @@ export function sourceFor(cam: CameraConfig): { kind: PipelineSpec['kind']; src:
 }
 
 export function describePipeline(cam: CameraConfig, opts: DescribeOptions): PipelineSpec {
-  const { kind, src, live } = sourceFor(cam)
+  const { kind, src, live, credentials = null } = sourceFor(cam)
   const { width, height } = opts.target
   const rate = [
     'videorate',
@@ -167,7 +185,7 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
     scale = ['videoscale', '!', 'videoconvert', '!', `video/x-raw,format=RGB,${fit}`]
   }
   const args = [...src, '!', ...decode, ...rate, '!', ...scale, '!', ...tail]
-  return { description: args.join(' '), args, env: decoderRankEnv(opts.decoder), kind, live }
+  return { description: args.join(' '), args, env: decoderRankEnv(opts.decoder), credentials, kind, live }
 }
 
 /**

@@ -12,6 +12,8 @@ export interface CameraFault {
   permanent: boolean
   /** The host may be down: poll its TCP port during backoff to come back fast. */
   unreachable: boolean
+  /** The TCP connection itself was refused or failed (the port was closed just now). */
+  refused?: boolean
 }
 
 interface Rule {
@@ -19,9 +21,15 @@ interface Rule {
   reason: string
   permanent?: boolean
   unreachable?: boolean
+  refused?: boolean
 }
 
 const RULES: Rule[] = [
+  {
+    test: /GStreamer for python3 is missing/,
+    reason: 'python3-gi or gir1.2-gstreamer-1.0 is missing: apt-get install python3-gi gir1.2-gstreamer-1.0',
+    permanent: true,
+  },
   {
     test: /Unauthorized|\b401\b/,
     reason: 'unauthorized (401): check the user and password in the URL',
@@ -46,6 +54,7 @@ const RULES: Rule[] = [
     test: /Could not open resource for reading and writing|Failed to connect|Connection refused|Could not connect/,
     reason: 'cannot connect to the camera (host unreachable or connection refused)',
     unreachable: true,
+    refused: true,
   },
   {
     test: /Could not send message|Could not receive message|Received end-of-file|Connection reset|Timeout while waiting/,
@@ -89,7 +98,12 @@ export function classifyGstError(text: string): CameraFault {
   }
   for (const r of RULES) {
     if (r.test.test(text)) {
-      return { reason: r.reason, permanent: r.permanent ?? false, unreachable: r.unreachable ?? false }
+      return {
+        reason: r.reason,
+        permanent: r.permanent ?? false,
+        unreachable: r.unreachable ?? false,
+        ...(r.refused ? { refused: true } : {}),
+      }
     }
   }
   const first = /ERROR: (?:from element [^:]*(?::[^:]*)*?: )?(.*)/.exec(text)?.[1] ?? text

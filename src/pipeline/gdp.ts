@@ -13,6 +13,11 @@ export const GDP_HEADER_SIZE = 62
 export const GDP_TYPE_BUFFER = 1
 export const GDP_TYPE_CAPS = 2
 export const GDP_TYPE_EVENT_BASE = 64
+/**
+ * Largest payload taken: a 4K RGB frame is 25 MB. A garbled header claiming more (up to
+ * 4 GiB) is an error, not an allocation: the parser holds at most one payload.
+ */
+export const GDP_MAX_PAYLOAD = 64 * 1024 * 1024
 
 export type GdpPacket =
   | { kind: 'buffer'; pts: bigint | null; duration: bigint | null; data: Uint8Array }
@@ -77,6 +82,8 @@ export class GdpParser {
     this.inPayload = true
     this.type = h.readUInt16BE(4)
     const len = h.readUInt32BE(6)
+    if (len > GDP_MAX_PAYLOAD)
+      throw new GdpError(`GDP payload of ${len} bytes (more than ${GDP_MAX_PAYLOAD})`)
     const pts = h.readBigUInt64BE(10)
     const duration = h.readBigUInt64BE(18)
     this.pts = pts === CLOCK_TIME_NONE ? null : pts

@@ -6,7 +6,6 @@ import { createLogger } from '../log/logger.js'
 import { redact } from '../log/redact.js'
 import { Camera } from './camera.js'
 import { fitSize } from './describe.js'
-import { havePdeathsigWrapper } from './child.js'
 import { chooseVideoDecoder, detectVideoDecoders } from './video-decoders.js'
 
 export interface CameraProbeResult {
@@ -31,7 +30,6 @@ export async function probeCameras(
   opts: ProbeOptions,
 ): Promise<CameraProbeResult[]> {
   const inventory = await detectVideoDecoders()
-  const pdeathsig = havePdeathsigWrapper()
   const log = createLogger({ level: 'silent', redact })
   const enabled = Object.entries(cameras).filter(([, c]) => c.enabled)
   // In parallel: each camera is its own child and a slow one should not add up.
@@ -48,7 +46,6 @@ export async function probeCameras(
         target: opts.target,
         decoder,
         log,
-        pdeathsig,
         onFrame: (f) => {
           frame = { width: f.width, height: f.height }
           // The source size arrives on another pipe and the child may restart once with

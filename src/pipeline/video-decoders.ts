@@ -1,6 +1,7 @@
 // Which video decoder family a camera uses. Hardware families are detected once per
 // manager start with `gst-inspect-1.0 --exists`; CPU (libav's avdec_*) is always there.
 import { execFile } from 'node:child_process'
+import { childEnv } from './child-env.js'
 
 export type VideoDecoderFamily = 'nvv4l2' | 'vaapi' | 'v4l2' | 'cpu'
 export type VideoDecoderSetting = 'auto' | VideoDecoderFamily
@@ -28,7 +29,12 @@ export type ElementExists = (element: string) => Promise<boolean>
 /** `gst-inspect-1.0 --exists NAME` exits 0 when the element is installed. */
 export function gstInspectExists(element: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('gst-inspect-1.0', ['--exists', element], { timeout: 10_000 }, (err) => resolve(err === null))
+    execFile(
+      'gst-inspect-1.0',
+      ['--exists', element],
+      { timeout: 10_000, env: childEnv(process.env) },
+      (err) => resolve(err === null),
+    )
   })
 }
 

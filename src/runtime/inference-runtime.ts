@@ -2,16 +2,22 @@
 // camera (latest wins), handed to the inference worker in batches when the model's
 // batch dimension allows it, one batch in flight at a time, and the results come back
 // to onResult. The main event loop never waits on inference.
+//
+// A worker that dies is started again (restart-policy.ts) while the cameras go on; stop()
+// abandons a load under way (start, restart or swap) instead of waiting for it; a swap
+// lets the batch in flight on the old session finish, and delivers it, before closing it.
 import path from 'node:path'
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
 import type { Frame } from '../pipeline/frame.js'
-import type { Part } from '../lifecycle.js'
+import { FatalError, type Part } from '../lifecycle.js'
 import type { InferenceResult } from './types.js'
 import type { EngineInfo } from './engine.js'
 import { WorkerClient } from './worker-client.js'
 import { LatencyStats } from './latency.js'
 import { fallbackLine } from './session.js'
+import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from './restart-policy.js'
+import type { WorkerFault } from './faults.js'
 
 export interface InferenceRuntimeOptions {
   model: ResolvedConfig['model']
@@ -20,8 +26,14 @@ export interface InferenceRuntimeOptions {
   onResult: (result: InferenceResult) => void
   /** Largest batch for a model with a dynamic batch dimension (default 8). */
   maxBatch?: number
-  /** Clock for lastProgressAt (tests). */
+  /** Clock for lastProgressAt and the restart policy (tests). */
   now?: () => number
+  /** The worker kept crashing and the runtime gave up: the daemon must exit with this. */
+  onFatal?: (err: FatalError) => void
+  /** Restart pacing and when to give up (tests shorten it). */
+  restartPolicy?: Partial<RestartPolicyOptions>
+  /** A test's injected worker fault (faults.ts). */
+  fault?: WorkerFault | null
 }
 
 export interface RuntimeInfo {
@@ -52,10 +64,16 @@ export interface RuntimeStats {
   busy: boolean
   lastProgressAt: number
   queued: number
+  /** Workers started again after a crash (optional only for snapshots made without a runtime). */
+  restarts?: number
+  /** Why the last worker died (null: none did). */
+  last_crash?: string | null
 }
 
 export class InferenceRuntime implements Part {
   private client: WorkerClient | null = null
+  /** A worker being started (start, restart, swap), for stop() to abandon. */
+  private loading: WorkerClient | null = null
   private engineInfo: EngineInfo | null = null
   /** Waiting frames, one per camera, in the order their cameras started waiting. */
   private readonly queue = new Map<string, Frame>()
@@ -65,9 +83,15 @@ export class InferenceRuntime implements Part {
   private counts = { submitted: 0, processed: 0, dropped: 0, batches: 0 }
   private lastDoneAt = 0
   private readonly now: () => number
+  private generation = 0
+  private readonly policy: RestartPolicy
+  private restartTimer: NodeJS.Timeout | null = null
+  private restarting: Promise<void> | null = null
+  private crashes = { restarts: 0, last: null as string | null }
 
   constructor(private opts: InferenceRuntimeOptions) {
     this.now = opts.now ?? Date.now
+    this.policy = new RestartPolicy({ ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy }, this.now)
   }
 
   async start(): Promise<void> {
@@ -84,13 +108,31 @@ export class InferenceRuntime implements Part {
     detect: ResolvedConfig['detect'],
   ): Promise<{ client: WorkerClient; info: EngineInfo }> {
     const log = this.opts.log
+    if (this.stopping) throw new Error('model load abandoned: the daemon is stopping')
     const client = new WorkerClient({
       model,
       detect,
       maxBatch: this.opts.maxBatch ?? 8,
       ortVerbose: log.isLevelEnabled('debug'),
+      generation: ++this.generation,
+      fault: this.opts.fault ?? null,
     })
-    const info = await client.start()
+    this.loading = client
+    log.info(
+      { model: model.path, providers: model.providers },
+      `loading the model ${path.basename(model.path)}` +
+        (model.providers.includes('tensorrt') ? ' (a first TensorRT engine build takes minutes)' : ''),
+    )
+    let info: EngineInfo
+    try {
+      info = await client.start()
+    } finally {
+      if (this.loading === client) this.loading = null
+    }
+    if (this.stopping) {
+      await client.kill()
+      throw new Error('model load abandoned: the daemon is stopping')
+    }
     const fallback = fallbackLine({
       failures: info.fallback,
       provider: info.provider,
@@ -121,11 +163,56 @@ export class InferenceRuntime implements Part {
       `model ${path.basename(info.path)} loaded (${info.format}, ${info.providers.join(' > ')})`,
     )
     client.onCrash = (err) => {
-      // Frames keep queueing and lastProgressAt stops advancing: the watchdog notices.
-      this.opts.log.error({ err }, 'inference worker died; no more inference until restart')
-      if (this.client === client) this.client = null
+      if (this.client !== client) return
+      this.client = null
+      this.crashed(err)
     }
     return { client, info }
+  }
+
+  /** The worker died (or a restart failed to load): start another after a pause, or give up. */
+  private crashed(err: Error): void {
+    if (this.stopping) return
+    this.crashes.last = err.message
+    const delay = this.policy.crashed()
+    if (delay === null) {
+      const fatal = new FatalError(
+        `the inference worker crashed too often (${this.policy.describe()}); last: ${err.message}`,
+        1,
+        'look at the journal around the crashes (journalctl -u edgewatch), check the model with `edgewatch model inspect` and memory (the kernel log for the OOM killer)',
+      )
+      this.opts.log.error({ err, restarts: this.crashes.restarts }, fatal.message)
+      this.opts.onFatal?.(fatal)
+      return
+    }
+    this.opts.log.error(
+      { err, crashes: this.policy.recent, retry_in_s: delay / 1000 },
+      'inference worker died; starting a new one (cameras keep running; the latest frame per camera waits)',
+    )
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null
+      this.restarting = this.restart().finally(() => (this.restarting = null))
+    }, delay)
+  }
+
+  private async restart(): Promise<void> {
+    let next: { client: WorkerClient; info: EngineInfo }
+    try {
+      next = await this.load(this.opts.model, this.opts.detect)
+    } catch (err) {
+      this.crashed(err as Error) // a restart that cannot load counts as another crash
+      return
+    }
+    if (this.client) {
+      await next.client.close() // a swap installed a worker meanwhile
+      return
+    }
+    this.client = next.client
+    this.engineInfo = next.info
+    this.crashes.restarts++
+    this.lastDoneAt = this.now()
+    this.opts.log.info({ restarts: this.crashes.restarts }, 'inference worker restarted')
+    this.pump()
   }
 
   submit(frame: Frame): void {
@@ -169,7 +256,7 @@ export class InferenceRuntime implements Part {
       (err: Error) => {
         this.inflight = null
         this.counts.dropped += frames.length
-        this.opts.log.error({ err, frames: frames.length }, 'inference batch failed')
+        if (!this.stopping) this.opts.log.error({ err, frames: frames.length }, 'inference batch failed')
         this.pump()
       },
     )
@@ -177,12 +264,26 @@ export class InferenceRuntime implements Part {
 
   async stop(): Promise<void> {
     this.stopping = true
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
     this.counts.dropped += this.queue.size
     this.queue.clear()
+    // A load under way (start, restart, swap) is abandoned, not waited for.
+    const loading = this.loading
+    this.loading = null
+    if (loading) this.ended(await loading.kill())
+    await this.restarting
     await this.inflight
     const client = this.client
     this.client = null
-    await client?.close()
+    if (client) this.ended(await client.close())
+  }
+
+  private ended(ok: boolean): void {
+    if (ok) return
+    this.opts.log.warn(
+      'the inference thread is still busy in native code (a model load or TensorRT engine build cannot be interrupted); it ends with the process',
+    )
   }
 
   info(): RuntimeInfo {
@@ -203,6 +304,10 @@ export class InferenceRuntime implements Part {
   stats(): RuntimeStats {
     const busy = this.inflight !== null
     const queued = this.queue.size
+    // Idle counts as progress, and so does a restart under way (the restart policy bounds
+    // it); a hung worker with frames waiting stops advancing it.
+    const recovering = this.restartTimer !== null || this.restarting !== null
+    const idle = !busy && queued === 0 && this.client !== null
     return {
       ...this.counts,
       last_ms: this.latency.last,
@@ -210,21 +315,29 @@ export class InferenceRuntime implements Part {
       p99_ms: this.latency.percentile(99),
       histogram: this.latency.histogram(),
       busy,
-      // Idle counts as progress; a hung worker with frames waiting stops advancing it.
-      lastProgressAt: !busy && queued === 0 && this.client ? this.now() : this.lastDoneAt,
+      lastProgressAt: idle || recovering ? this.now() : this.lastDoneAt,
       queued,
+      restarts: this.crashes.restarts,
+      last_crash: this.crashes.last,
     }
   }
 
-  /** Live reload: the new model is loaded and warmed up first; on failure the old one stays. */
+  /**
+   * Live reload: the new model is loaded and warmed up first; on failure the old one
+   * stays. New batches go to the new session at once; the batch in flight on the old one
+   * finishes and is delivered before the old session closes.
+   */
   async swap(model: ResolvedConfig['model'], detect: ResolvedConfig['detect']): Promise<void> {
     const next = await this.load(model, detect)
-    await this.inflight
     const old = this.client
+    const oldBatch = this.inflight
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
     this.client = next.client
     this.engineInfo = next.info
     this.opts = { ...this.opts, model, detect }
-    await old?.close()
+    await oldBatch
+    if (old) this.ended(await old.close())
     this.pump()
   }
 }

@@ -3,6 +3,7 @@
 import type { DetectSettings, EngineInfo, ModelSettings } from './engine.js'
 import type { Frame } from '../pipeline/frame.js'
 import type { InferenceResult } from './types.js'
+import type { WorkerFault } from './faults.js'
 
 export interface WorkerInit {
   model: ModelSettings
@@ -10,6 +11,10 @@ export interface WorkerInit {
   maxBatch: number
   /** onnxruntime's verbose session log, for its node placement report (log.level debug). */
   ortVerbose?: boolean
+  /** 1 for the runtime's first worker, then one more per load (restart, swap). */
+  generation?: number
+  /** A test's injected fault (faults.ts); never set in production. */
+  fault?: WorkerFault | null
 }
 
 export type ToWorker = { type: 'run'; id: number; frames: Frame[] } | { type: 'close' }

@@ -1,10 +1,16 @@
 // One inference worker seen from the main thread: start (session + manifest + warm-up in
-// the worker), run one batch at a time, close. InferenceRuntime owns one (two while a
-// live reload loads the new model).
+// the worker), run one batch at a time, close, or kill (also while it loads). InferenceRuntime
+// owns one (two while a live reload loads the new model).
+//
+// A thread busy in native code (onnxruntime's session creation, a TensorRT engine build:
+// minutes) cannot be interrupted: worker.terminate() takes effect only when it returns to
+// JavaScript, and Node joins the thread at exit. So kill() and close() give up waiting
+// after a bound and say so; the daemon then ends the process itself (cli/commands/run.ts).
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { FatalError } from '../lifecycle.js'
+import { within } from '../timing/within.js'
 import type { EngineInfo } from './engine.js'
 import type { Frame } from '../pipeline/frame.js'
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js'
@@ -33,7 +39,9 @@ export class WorkerClient {
   private nextId = 1
   private pending: { id: number; resolve: (r: BatchDone) => void; reject: (e: Error) => void } | null = null
   private exited = false
-  /** Called when the worker dies outside of close() (crash, out of memory). */
+  private ended: Promise<void> = Promise.resolve()
+  private rejectStart: ((err: Error) => void) | null = null
+  /** Called when the worker dies outside of close() and kill() (crash, out of memory). */
   onCrash: (err: Error) => void = () => undefined
 
   constructor(private readonly init: WorkerInit) {}
@@ -42,11 +50,14 @@ export class WorkerClient {
     return new Promise<EngineInfo>((resolve, reject) => {
       const worker = new Worker(workerUrl(), { workerData: this.init, name: 'edgewatch-inference' })
       this.worker = worker
+      this.ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+      this.rejectStart = reject
       let ready = false
       worker.on('message', (msg: FromWorker) => {
         switch (msg.type) {
           case 'ready':
             ready = true
+            this.rejectStart = null
             resolve(msg.info)
             break
           case 'failed':
@@ -83,6 +94,7 @@ export class WorkerClient {
     const p = this.pending
     this.pending = null
     p?.reject(err)
+    // this.worker is null after close()/kill(): an exit we asked for is no crash.
     if (wasReady && this.worker) {
       this.worker = null
       this.onCrash(err)
@@ -109,21 +121,43 @@ export class WorkerClient {
     })
   }
 
-  /** Releases the session and ends the thread (call when no batch is in flight). */
-  async close(): Promise<void> {
+  /** Releases the session and ends the thread (call when no batch is in flight); see kill() for the result. */
+  async close(graceMs = 2000): Promise<boolean> {
+    const worker = this.worker
+    if (!worker || this.exited) {
+      this.worker = null
+      return true
+    }
+    const closed = new Promise<void>((resolve) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'closed') resolve()
+      })
+    })
+    worker.postMessage({ type: 'close' } satisfies ToWorker)
+    await within(closed, 5000)
+    return this.kill(graceMs)
+  }
+
+  /**
+   * Ends the thread now, also during start() (which then rejects at once). Resolves true
+   * when it ended, false when it is still busy in native code after `graceMs` (it ends
+   * when that call returns, or with the process).
+   */
+  async kill(graceMs = 2000): Promise<boolean> {
     const worker = this.worker
     this.worker = null
-    if (!worker || this.exited) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5000)
-      worker.on('message', (m: FromWorker) => {
-        if (m.type === 'closed') {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      worker.postMessage({ type: 'close' } satisfies ToWorker)
-    })
-    await worker.terminate()
+    this.rejectStart?.(new Error('model load abandoned: the daemon is stopping'))
+    this.rejectStart = null
+    const p = this.pending
+    this.pending = null
+    p?.reject(new Error('inference worker stopped'))
+    if (!worker || this.exited) return true
+    void worker.terminate()
+    let done = false
+    await within(
+      this.ended.then(() => (done = true)),
+      graceMs,
+    )
+    return done
   }
 }

@@ -11,7 +11,7 @@
 import { Registry } from 'prom-client'
 import type { Logger } from '../log/logger.js'
 import { enabledCameras, type ResolvedConfig } from '../config/load.js'
-import { startCritical } from '../lifecycle.js'
+import { startCritical, type FatalError } from '../lifecycle.js'
 import type { CamerasPart, PartFactory, RuntimePart, StorePart } from './core-parts.js'
 import { PublisherSlot } from './publisher-slot.js'
 import { SystemdNotifier, type NotifyTransport } from './notify.js'
@@ -62,6 +62,8 @@ export class Controller {
   private readonly mqtt: PublisherSlot
   private store: StorePart | null = null
   private runtime: RuntimePart | null = null
+  /** The runtime while its model loads: a stop abandons the load instead of waiting for it. */
+  private loadingRuntime: RuntimePart | null = null
   private cameras: CamerasPart | null = null
   private started: Extension[] = []
   private startedAt = 0
@@ -69,8 +71,12 @@ export class Controller {
   private stopping: Promise<void> | null = null
   /** The context every extension gets; also how tests look at the daemon. */
   readonly context: ExtensionContext
+  /** Settles when a running part failed for good (the worker kept crashing): stop and exit with its code. */
+  readonly failure: Promise<FatalError>
+  private reportFailure!: (err: FatalError) => void
 
   constructor(private readonly opts: ControllerOptions) {
+    this.failure = new Promise<FatalError>((resolve) => (this.reportFailure = resolve))
     this.config = opts.config
     this.log = opts.log.child({ module: 'controller' })
     this.notifier = new SystemdNotifier({ env: opts.env, transport: opts.notifyTransport })
@@ -138,8 +144,9 @@ export class Controller {
   }
 
   /**
-   * Starts the parts in order. A stop that comes in meanwhile lets the step under way
-   * finish, then start returns without starting anything more (and without READY).
+   * Starts the parts in order. A stop that comes in meanwhile abandons a model load under
+   * way, or lets any other step finish; then start returns without starting anything more
+   * (and without READY).
    */
   start(): Promise<void> {
     this.starting ??= this.doStart()
@@ -174,8 +181,17 @@ export class Controller {
       detect: cfg.detect,
       log,
       onResult: (r) => this.flow.onResult(r),
+      onFatal: (err) => this.reportFailure(err),
     })
-    await startCritical(runtime, `cannot load the model ${cfg.model.path}`, MODEL_HINT)
+    this.loadingRuntime = runtime
+    try {
+      await startCritical(runtime, `cannot load the model ${cfg.model.path}`, MODEL_HINT)
+    } catch (err) {
+      if (this.stopping) return // stop() abandoned the load (and stopped the runtime)
+      throw err
+    } finally {
+      this.loadingRuntime = null
+    }
     this.runtime = runtime
     if (this.stopping) return
 
@@ -218,19 +234,23 @@ export class Controller {
     this.bus.emit('stopping')
     const deadline = Date.now() + this.config.service.stop_timeout * 1000
     this.log.info({ stop_timeout_s: this.config.service.stop_timeout }, 'stopping')
-    // A start under way finishes its current step, then gives up (a failed one has thrown).
+    // A model load under way is abandoned (a TensorRT build may take many minutes); any
+    // other start step finishes, then start gives up (a failed one has thrown).
+    const loading = this.loadingRuntime
+    if (loading) await this.quietly('inference', () => loading.stop())
     await this.starting?.catch(() => undefined)
-    // Let a reload in progress finish applying (bounded: a model swap can take long).
-    await within(this.reloads.settled(), Math.min(5_000, this.config.service.stop_timeout * 500))
+    // Cameras and inference first: they refuse what a reload under way would still start
+    // (cameras, a new model), so the reload ends soon after, and nothing outlives the stop.
     await this.quietly('cameras', () => this.cameras?.stop())
     this.cameras = null
     // Results still in the worker are recorded (and seen by the extensions) before it ends.
     await this.quietly('inference', () => this.runtime?.stop())
     this.runtime = null
+    await within(this.reloads.settled(), this.config.service.stop_timeout * 1000)
     for (const e of [...this.started].reverse()) await this.quietly(e.name, () => e.stop?.())
     this.started = []
     const drainMs = Math.max(500, deadline - Date.now() - 500)
-    await this.quietly('mqtt', () => this.mqtt.stop(drainMs))
+    await this.quietly('mqtt', () => this.mqtt.close(drainMs))
     const backlog = this.store?.stats().outbox_backlog
     await this.quietly('database', () => this.store?.stop())
     this.store = null

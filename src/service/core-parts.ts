@@ -6,7 +6,7 @@
 import type { Logger } from '../log/logger.js'
 import type { ResolvedConfig } from '../config/load.js'
 import type { CameraConfig } from '../config/schema.js'
-import type { Part } from '../lifecycle.js'
+import type { FatalError, Part } from '../lifecycle.js'
 import type { CameraStatus, Frame } from '../pipeline/frame.js'
 import type { ApplyResult } from '../pipeline/camera-manager.js'
 import type { InferenceResult } from '../runtime/types.js'
@@ -44,6 +44,7 @@ export interface PublisherPart {
   status(): PublisherStatus
 }
 
+/** stop() also abandons a start() under way (the model load), which then rejects. */
 export interface RuntimePart extends Part {
   submit(frame: Frame): void
   info(): RuntimeInfo
@@ -91,6 +92,8 @@ export interface PartFactory {
     detect: ResolvedConfig['detect']
     log: Logger
     onResult: (r: InferenceResult) => void
+    /** The part failed for good while running (its worker kept crashing): the daemon exits. */
+    onFatal?: (err: FatalError) => void
   }): RuntimePart
   cameras(opts: {
     cameras: Readonly<Record<string, CameraConfig>>

@@ -5,10 +5,14 @@ import { Publisher } from '../mqtt/publisher.js'
 import { InferenceRuntime } from '../runtime/inference-runtime.js'
 import { CameraManager } from '../pipeline/camera-manager.js'
 import type { PartFactory, StorePart } from './core-parts.js'
+import { FAULT_ENV, parseWorkerFault } from '../runtime/faults.js'
 
 export class DefaultParts implements PartFactory {
   /** The publisher reads the outbox through the concrete Store. */
   private readonly stores = new WeakMap<StorePart, Store>()
+
+  /** env: the daemon's environment, read for a test's EDGEWATCH_TEST_FAULT only. */
+  constructor(private readonly opts: { env?: NodeJS.ProcessEnv } = {}) {}
 
   store(opts: Parameters<PartFactory['store']>[0]): StorePart {
     const store = new Store(opts)
@@ -23,7 +27,10 @@ export class DefaultParts implements PartFactory {
   }
 
   runtime(opts: Parameters<PartFactory['runtime']>[0]) {
-    return new InferenceRuntime(opts)
+    const fault = parseWorkerFault(this.opts.env?.[FAULT_ENV])
+    if (fault)
+      opts.log.warn({ fault }, `${FAULT_ENV} is set: a test fault is injected into the inference worker`)
+    return new InferenceRuntime({ ...opts, fault })
   }
 
   cameras(opts: Parameters<PartFactory['cameras']>[0]) {

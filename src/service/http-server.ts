@@ -5,11 +5,14 @@ import type { AddressInfo } from 'node:net'
 import type { Logger } from '../log/logger.js'
 import { parseListen } from '../config/listen.js'
 import { sendText, type HttpRoutes } from './http-routes.js'
+import type { HttpGuard } from './http-guard.js'
 
 export interface HttpServerOptions {
   listen: string
   log: Logger
   routes: HttpRoutes
+  /** Host, origin and token checks before any route (http-guard.ts). */
+  guard?: HttpGuard
 }
 
 export class StatusHttpServer {
@@ -69,6 +72,8 @@ export class StatusHttpServer {
     } catch {
       return sendText(res, 400, 'bad request URL\n')
     }
+    const refused = this.opts.guard?.check(req, url.pathname)
+    if (refused) return sendText(res, refused.status, refused.text, refused.headers)
     const method = req.method === 'HEAD' ? 'GET' : req.method
     const found = this.opts.routes.match(url.pathname)
     if (found === 'bad') return sendText(res, 400, 'bad percent-encoding in the path\n')

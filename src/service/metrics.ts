@@ -158,6 +158,11 @@ export function registerDaemonMetrics(registry: Registry, snapshot: Snap): void 
     'Frames waiting for the inference worker',
     (s) => s.inference?.queued ?? 0,
   )
+  total(
+    'edgewatch_inference_worker_restarts_total',
+    'Inference workers started again after the previous one crashed',
+    (s) => s.inference?.restarts ?? 0,
+  )
   new Gauge({
     name: 'edgewatch_execution_provider',
     help: 'Active onnxruntime execution provider (value is always 1)',

@@ -7,6 +7,8 @@ import type { PartFactory, PublisherPart, StorePart } from './core-parts.js'
 
 export class PublisherSlot {
   private current: PublisherPart | null = null
+  /** After the daemon's stop: a reload that is still replacing the publisher starts none. */
+  private closed = false
 
   constructor(
     private readonly opts: {
@@ -22,6 +24,7 @@ export class PublisherSlot {
   }
 
   async start(cfg: ResolvedConfig, store: StorePart): Promise<void> {
+    if (this.closed) return
     const publisher = this.opts.parts.publisher({
       mqtt: cfg.mqtt,
       deviceId: cfg.device.id,
@@ -32,7 +35,8 @@ export class PublisherSlot {
     })
     try {
       await publisher.start()
-      this.current = publisher
+      if (this.closed) await publisher.stop(0)
+      else this.current = publisher
     } catch (err) {
       this.opts.log.error(
         { err },
@@ -48,8 +52,15 @@ export class PublisherSlot {
     await p?.stop(drainMs)
   }
 
+  /** The daemon's stop: drains like stop(), and no publisher starts afterwards. */
+  async close(drainMs: number): Promise<void> {
+    this.closed = true
+    await this.stop(drainMs)
+  }
+
   /** New settings: messages recorded meanwhile wait in the outbox for the new connection. */
   async replace(cfg: ResolvedConfig, store: StorePart | null): Promise<boolean> {
+    if (this.closed) return false
     await this.stop(2_000).catch((err: unknown) => this.opts.log.error({ err }, 'mqtt did not stop cleanly'))
     if (store) await this.start(cfg, store)
     return this.current !== null

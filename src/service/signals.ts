@@ -1,6 +1,7 @@
 // Process-level glue for `edgewatch run`: start the controller, stop it on SIGTERM or
-// SIGINT (a second signal forces exit), reload on SIGHUP (`systemctl reload`,
-// `kill -HUP`, and what systemd itself sends with Type=notify-reload).
+// SIGINT (a second signal ends the process at once), reload on SIGHUP (`systemctl reload`,
+// `kill -HUP`, and what systemd itself sends with Type=notify-reload); a part that fails
+// for good while running (controller.failure) stops the daemon with its exit code.
 import type { Logger } from '../log/logger.js'
 import type { Controller } from './controller.js'
 import { EXIT } from '../cli/exit-codes.js'
@@ -13,8 +14,16 @@ export async function runUntilSignal(controller: Controller, log: Logger): Promi
 
   const onStop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      log.warn({ signal }, 'second stop signal: exiting without finishing the drain')
-      resolveStopped(EXIT.FAILURE)
+      log.warn(
+        { signal },
+        'second stop signal: exiting now without finishing the stop (unsent messages stay in the outbox)',
+      )
+      // The signal's own default action: it ends the process whatever still runs (open
+      // sockets, camera children, a thread busy in native code), which an exit() would
+      // wait for. The children follow by their parent-death signal.
+      process.off('SIGTERM', onStop)
+      process.off('SIGINT', onStop)
+      process.kill(process.pid, signal)
       return
     }
     stopping = true
@@ -47,7 +56,19 @@ export async function runUntilSignal(controller: Controller, log: Logger): Promi
       await controller.stop().catch(() => undefined)
       return fatal?.exitCode ?? (err as { exitCode?: number }).exitCode ?? EXIT.FAILURE
     }
-    return await stopped
+    const failed = controller.failure.then((err) => {
+      if (stopping) return stopped
+      stopping = true
+      log.fatal(
+        { hint: err.hint },
+        `edgewatch stops: ${err.message} (what to do: ${err.hint ?? 'see the log'})`,
+      )
+      return controller.stop().then(
+        () => err.exitCode,
+        () => err.exitCode,
+      )
+    })
+    return await Promise.race([stopped, failed])
   } finally {
     clearInterval(keepAlive)
     process.off('SIGTERM', onStop)

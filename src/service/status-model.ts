@@ -169,6 +169,8 @@ export function buildStatus(s: DaemonStatus): Record<string, unknown> {
           last_ms: inf.last_ms,
           p50_ms: inf.p50_ms,
           p99_ms: inf.p99_ms,
+          worker_restarts: inf.restarts ?? 0,
+          last_crash: inf.last_crash == null ? null : s.redact(inf.last_crash),
         }
       : null,
     outbox: { backlog: s.store?.outbox_backlog ?? 0, dropped: s.store?.outbox_dropped ?? 0 },
@@ -220,6 +222,7 @@ export function buildStats(s: DaemonStatus): Record<string, unknown> {
     inference_ms: s.inference
       ? { last: s.inference.last_ms, p50: s.inference.p50_ms, p99: s.inference.p99_ms }
       : null,
+    inference_worker_restarts: s.inference?.restarts ?? 0,
     outbox_backlog: s.store?.outbox_backlog ?? 0,
     outbox_dropped: s.store?.outbox_dropped ?? 0,
     cameras: cams,

@@ -14,7 +14,7 @@ import { DetectionWriter, type CrossingRecord } from './writer.js'
 import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
 import { RecentPercentiles } from '../timing/recent-percentiles.js'
-import { Checkpointer } from './checkpointer.js'
+import { Checkpointer, walLimits, type WalLimits } from './checkpointer.js'
 import { LogThrottle } from '../log/throttle.js'
 import type { StoredMessage } from './message.js'
 
@@ -30,6 +30,8 @@ export interface StoreOptions {
   publish?: () => { detections: boolean; events: boolean }
   log: Logger
   now?: () => number
+  /** WAL bounds (tests make them small); default from storage.retention.max_mb. */
+  wal?: Partial<WalLimits>
 }
 
 export interface StoreStats {
@@ -121,6 +123,7 @@ export class Store implements Part {
       file,
       synchronous: this.opts.storage.synchronous,
       log: this.log,
+      limits: { ...walLimits(this.opts.storage.retention.max_mb), ...this.opts.wal },
     })
     this.checkpointer.start()
     this.log.info(
@@ -169,6 +172,13 @@ export class Store implements Part {
     const writer = this.writer
     if (!writer || !this.db) throw new Error('Store.record() before start()')
     const pending = writer.messages(result, events, crossings)
+    // The WAL reached its bound (checkpointer.ts): not stored, sent live like on a full disk.
+    const paused = this.checkpointer?.pausedReason() ?? null
+    if (paused !== null) {
+      this.counters.write_failures++
+      this.lastError = paused
+      return pending.map((p) => ({ ...p.msg, stored: false }))
+    }
     const t0 = performance.now()
     try {
       writer.write(result, pending, events, this.now())

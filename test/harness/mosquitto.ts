@@ -40,6 +40,8 @@ export interface Mosquitto {
   start(): Promise<void>
   stop(): Promise<void>
   output(): string
+  /** pid of the broker (leader of its process group), null while stopped. */
+  pid(): number | null
   /** Present when started with `tls`: mqtts://127.0.0.1:<port> and the PEM files. */
   tls?: { port: number; url: string } & TestPki
   /** Present when started with `websockets`. */
@@ -128,6 +130,7 @@ export async function startMosquitto(t: Teardown, opts: MosquittoOptions = {}): 
       if (p) await p.kill('SIGTERM')
     },
     output: () => log + (proc ? proc.output() : ''),
+    pid: () => proc?.child.pid ?? null,
     ...(tls ? { tls } : {}),
     ...(wsUrl ? { wsUrl } : {}),
   }

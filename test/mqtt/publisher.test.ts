@@ -156,3 +156,38 @@ t.test('websockets', async (t) => {
   await until('10 over ws', () => sub.detections().length >= 10)
   t.same(checkDelivery(sub.detections()).problems, [])
 })
+
+t.test(
+  'deletes failing: rows are read once, sending pauses at a bound, all goes out once deletes work',
+  async (t) => {
+    const broker = await startMosquitto(t)
+    const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
+    const { store, publisher } = await setup(t, { url: broker.url })
+    const N = 300
+    for (let i = 1; i <= N; i++) store.record(result('a', i))
+    // The disk refuses deletes (full, or remounted read-only); reads still work.
+    let deletesWork = false
+    let rowsRead = 0
+    const acknowledge = store.acknowledge.bind(store)
+    const pending = store.pending.bind(store)
+    store.acknowledge = (rowids) => deletesWork && acknowledge(rowids)
+    store.pending = (after, limit) => {
+      const rows = pending(after, limit)
+      rowsRead += rows.length
+      return rows
+    }
+    await publisher.start()
+    // max_inflight 8: at most 4 x 8 acknowledged rows wait for their delete.
+    await until('sending paused at the bound', () => publisher.status().published >= 32)
+    await new Promise((r) => setTimeout(r, 500))
+    const paused = publisher.status().published
+    t.ok(paused <= 32 + 8, `sending paused while deletes fail (${paused} published)`)
+    t.ok(rowsRead <= paused + 16, `each row read about once (${rowsRead} rows read for ${paused} published)`)
+    t.equal(store.backlog, N, 'nothing deleted')
+    deletesWork = true
+    await until('drained', () => store.backlog === 0)
+    await until('all delivered', () => new Set(sub.detections().map((d) => d.id)).size === N)
+    t.same(checkDelivery(sub.detections()).problems, [])
+    t.ok(rowsRead <= N + 32, `${rowsRead} rows read for ${N} messages`)
+  },
+)

@@ -1,5 +1,5 @@
-// No gst-launch child outlives the daemon: stopped and reaped on SIGTERM, killed by the
-// kernel (PR_SET_PDEATHSIG via setpriv) when the daemon is SIGKILLed.
+// No camera child outlives the daemon: stopped and reaped on SIGTERM, killed by the
+// kernel (PR_SET_PDEATHSIG, set by each child) when the daemon is SIGKILLed.
 import t from 'tap'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -122,12 +122,13 @@ t.test('pipeline descriptions', async (t) => {
   })
   t.equal(
     rtsp.description,
-    'rtspsrc location="rtsp://192.0.2.10:8554/stream1" protocols=tcp latency=200 drop-on-latency=true ' +
-      'user-id="admin" user-pw="s3 cr\\"et" ! decodebin ! videorate name=ewsource drop-only=true max-rate=5 ! ' +
+    'rtspsrc name=ewrtsp location="rtsp://192.0.2.10:8554/stream1" protocols=tcp latency=200 drop-on-latency=true ' +
+      '! decodebin ! videorate name=ewsource drop-only=true max-rate=5 ! ' +
       'videoscale ! videoconvert ! video/x-raw,format=RGB,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! ' +
       'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! gdppay ! fdsink fd=3 sync=false',
+    'no credentials in the description: the child sets them on ewrtsp from its environment',
   )
-  t.ok(rtsp.args.includes('user-pw="s3 cr\\"et"'), 'a quoted value with a space stays one argument')
+  t.same(rtsp.credentials, { user: 'admin', password: 's3 cr"et' })
   t.equal(rtsp.args.length, splitDescription(rtsp.description).length)
   t.same(rtsp.env, { GST_PLUGIN_FEATURE_RANK: 'avdec_h264:MAX,avdec_h265:MAX' })
   t.equal(rtsp.kind, 'rtsp')
@@ -138,7 +139,8 @@ t.test('pipeline descriptions', async (t) => {
     decoder: cpu,
   })
   t.match(udp.description, /^rtspsrc location="rtsp:\/\/cam.local\/x" protocols=udp /)
-  t.notMatch(udp.description, /user-id/)
+  t.notMatch(udp.description, /user-id|ewrtsp/)
+  t.equal(udp.credentials, null)
 
   const file = describePipeline(cam({ url: 'file:///srv/clips/a%20b.mp4' }), {
     maxFps: 10,

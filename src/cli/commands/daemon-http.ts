@@ -1,6 +1,6 @@
 // How CLI verbs reach the running daemon: its local HTTP server (http.listen in the
 // config), on loopback when it listens on all addresses.
-import type { ResolvedConfig } from '../../config/load.js'
+import { HTTP_TOKEN_ENV, type ResolvedConfig } from '../../config/load.js'
 import { parseListen } from '../../config/listen.js'
 import type { CliIo } from '../command.js'
 import { EXIT } from '../exit-codes.js'
@@ -11,6 +11,17 @@ export function daemonBaseUrl(cfg: ResolvedConfig): string | null {
   if (!where) return null
   const host = where.host === '0.0.0.0' ? '127.0.0.1' : where.host === '::' ? '::1' : where.host
   return `http://${host.includes(':') ? `[${host}]` : host}:${where.port}`
+}
+
+/**
+ * What the daemon's HTTP guard (service/http-guard.ts) asks of a client: the token from
+ * the config when there is one, and a JSON content type on a POST.
+ */
+export function daemonHeaders(cfg: ResolvedConfig, method: 'GET' | 'POST'): Record<string, string> {
+  const h: Record<string, string> = {}
+  if (cfg.http.token !== undefined) h.authorization = `Bearer ${cfg.http.token}`
+  if (method === 'POST') h['content-type'] = 'application/json'
+  return h
 }
 
 export function notReachable(base: string, err: unknown): string {
@@ -47,9 +58,17 @@ export async function requestDaemon(r: DaemonRequest): Promise<string | number> 
   try {
     const res = await fetch(`${base}${r.path}`, {
       method: r.method ?? 'GET',
+      headers: daemonHeaders(r.cfg, r.method ?? 'GET'),
       signal: AbortSignal.timeout(r.timeoutMs),
     })
     const body = await res.text()
+    if (res.status === 401) {
+      r.io.stderr.write(
+        `edgewatch ${r.verb}: the daemon on ${base} needs its HTTP token: set http.token in ${r.file}, ` +
+          `or ${HTTP_TOKEN_ENV} in the environment as the daemon has it (e.g. from /etc/edgewatch/env)\n`,
+      )
+      return EXIT.FAILURE
+    }
     if (!r.accept.includes(res.status)) throw new Error(`HTTP ${res.status}: ${body.slice(0, 200)}`)
     return body
   } catch (err) {

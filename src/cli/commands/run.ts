@@ -8,6 +8,7 @@ import { makeRedactor } from '../../log/redact.js'
 import { Controller } from '../../service/controller.js'
 import { runUntilSignal } from '../../service/signals.js'
 import { DefaultParts } from '../../service/default-parts.js'
+import type { Logger } from '../../log/logger.js'
 
 export const runCommand: Command = {
   name: 'run',
@@ -32,7 +33,7 @@ export const runCommand: Command = {
     const file = values.config ?? DEFAULT_CONFIG_PATH
     const cfg = loadConfigOrReport(file, io)
     if (cfg === null) return EXIT.CONFIG
-    const redact = makeRedactor(cfg.mqtt.password ? [cfg.mqtt.password] : [])
+    const redact = makeRedactor([cfg.mqtt.password, cfg.http.token].filter((s) => s !== undefined))
     const log = createLogger({
       level: (level as typeof cfg.log.level | undefined) ?? cfg.log.level,
       format: fmt ?? cfg.log.format,
@@ -43,11 +44,28 @@ export const runCommand: Command = {
       config: cfg,
       log,
       env: io.env,
-      parts: new DefaultParts(),
+      parts: new DefaultParts({ env: io.env }),
       redact,
     })
-    // Every part closes its own handles on stop (tested: the process exits right after
-    // "stopped"), so no forced exit is needed here.
-    return runUntilSignal(controller, log)
+    const code = await runUntilSignal(controller, log)
+    endIfStillHeld(log)
+    return code
   },
+}
+
+/**
+ * Every part closes its own handles on stop (tested: the process exits right after
+ * "stopped"). One thing cannot be closed: an inference thread busy in native code (a model
+ * load or TensorRT engine build that the stop abandoned), which Node waits for at exit,
+ * for many minutes. If the process is still here a moment after the stop, it ends itself
+ * by SIGTERM's default action, which systemd counts as a clean stop.
+ */
+function endIfStillHeld(log: Logger, graceMs = 3000): void {
+  setTimeout(() => {
+    log.warn(
+      { holding: process.getActiveResourcesInfo() },
+      'stopped, but the process is still held (an inference thread busy in native code); ending it',
+    )
+    process.kill(process.pid, 'SIGTERM')
+  }, graceMs).unref()
 }

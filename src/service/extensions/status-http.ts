@@ -7,7 +7,8 @@ import type { Extension, ExtensionContext, Reconfiguration } from '../extension.
 import { StatusHttpServer } from '../http-server.js'
 import { send, sendJson, sendText } from '../http-routes.js'
 import { STATUS_PAGE_HTML } from '../status-page.js'
-import { isLoopback } from '../../config/listen.js'
+import { isLoopback, parseListen } from '../../config/listen.js'
+import { HttpGuard } from '../http-guard.js'
 
 export class StatusHttp implements Extension {
   readonly name = 'status-http'
@@ -85,7 +86,13 @@ export class StatusHttp implements Extension {
 
   private async listen(cfg: ResolvedConfig['http']): Promise<void> {
     if (!cfg.enabled) return
-    const server = new StatusHttpServer({ listen: cfg.listen, log: this.log, routes: this.ctx.routes })
+    const guard = new HttpGuard({
+      listenHost: parseListen(cfg.listen)?.host ?? '',
+      hosts: cfg.hosts,
+      allowRemote: cfg.allow_remote,
+      token: cfg.token ?? null,
+    })
+    const server = new StatusHttpServer({ listen: cfg.listen, log: this.log, routes: this.ctx.routes, guard })
     try {
       await server.start()
       this.server = server
