@@ -15,6 +15,7 @@ import { Outbox, type OutboxRow } from './outbox.js'
 import { Retention, type RetentionResult } from './retention.js'
 import { RecentPercentiles } from '../timing/recent-percentiles.js'
 import { Checkpointer, walLimits, type WalLimits } from './checkpointer.js'
+import { SeqReserve } from './seq-reserve.js'
 import { LogThrottle } from '../log/throttle.js'
 import type { StoredMessage } from './message.js'
 
@@ -53,6 +54,7 @@ export class Store implements Part {
   private retentionTimer: NodeJS.Timeout | null = null
   private retentionRunning: Promise<unknown> | null = null
   private checkpointer: Checkpointer | null = null
+  private seqReserve: SeqReserve | null = null
   private readonly commits = new RecentPercentiles()
   private readonly log: Logger
   private readonly now: () => number
@@ -106,6 +108,7 @@ export class Store implements Part {
         emptyFrames: this.opts.publishEmptyFrames,
       }))
       this.writer.prepare()
+      this.openSeqReserve(file)
       this.outbox = new Outbox(db)
       this.outbox.prepare()
       this.retention = new Retention(db, this.opts.storage.retention)
@@ -152,6 +155,8 @@ export class Store implements Part {
       this.log.warn({ err }, 'WAL checkpoint on close failed; the next start recovers it')
     }
     db.close()
+    this.seqReserve?.close()
+    this.seqReserve = null
   }
 
   /** Records one result without events; returns its detections message, if it has one. */
@@ -177,6 +182,7 @@ export class Store implements Part {
     if (paused !== null) {
       this.counters.write_failures++
       this.lastError = paused
+      this.reserveSeqs(pending.length)
       return pending.map((p) => ({ ...p.msg, stored: false }))
     }
     const t0 = performance.now()
@@ -185,6 +191,7 @@ export class Store implements Part {
     } catch (err) {
       if (!isSqliteError(err)) throw err
       this.writeFailed(err as Error)
+      this.reserveSeqs(pending.length)
       return pending.map((p) => ({ ...p.msg, stored: false }))
     }
     this.commits.add(performance.now() - t0)
@@ -281,6 +288,31 @@ export class Store implements Part {
 
   private noteError(err: Error): void {
     this.lastError = `${(err as { code?: string }).code ?? err.name}: ${err.message}`
+  }
+
+  /** <db>.seqs: the seqs that went out without being stored (seq-reserve.ts). */
+  private openSeqReserve(file: string): void {
+    const reserve = new SeqReserve(`${file}.seqs`)
+    try {
+      this.writer!.raise(reserve.open())
+      this.seqReserve = reserve
+    } catch (err) {
+      // No room even for the small file at start: ids stay unique only while the daemon runs.
+      this.log.warn(
+        { err, file: reserve.file },
+        'cannot keep the seq reserve file; after a disk-full spell and a restart, message ids could repeat',
+      )
+    }
+  }
+
+  /** Messages that go out unstored keep their seqs reserved (in place, no free space needed). */
+  private reserveSeqs(unstored: number): void {
+    if (unstored === 0 || !this.seqReserve || !this.writer) return
+    try {
+      this.seqReserve.save(this.writer.marks())
+    } catch (err) {
+      this.noteError(err as Error)
+    }
   }
 
   private writeFailed(err: Error): void {

@@ -8,6 +8,7 @@ import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 import type { InferenceResult } from '../runtime/types.js'
 import type { EventChange } from '../tracking/object-events.js'
+import type { SeqMarks } from './seq-reserve.js'
 import { buildCrossingMessage, buildEventMessage, buildMessage, type StoredMessage } from './message.js'
 
 /** One line crossing of a tracked object, as the store records it. */
@@ -136,6 +137,19 @@ export class DetectionWriter {
         }
       },
     )
+  }
+
+  /** The seq counters as they are now (in memory: ahead of the database after a failed write). */
+  marks(): SeqMarks {
+    return { cameras: Object.fromEntries(this.lastSeq), streams: Object.fromEntries(this.lastStreamSeq) }
+  }
+
+  /** Counts on from at least `marks` (seqs that went out live before a restart). */
+  raise(marks: SeqMarks): void {
+    for (const [k, v] of Object.entries(marks.cameras))
+      this.lastSeq.set(k, Math.max(this.lastSeq.get(k) ?? 0, v))
+    for (const [k, v] of Object.entries(marks.streams))
+      this.lastStreamSeq.set(k, Math.max(this.lastStreamSeq.get(k) ?? 0, v))
   }
 
   /**

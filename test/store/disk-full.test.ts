@@ -89,3 +89,54 @@ t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) 
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok')
   db.close()
 })
+
+t.test('disk full, then a restart: an id that went out live is never given again', async (t) => {
+  const mnt = path.join(tempDir(t), 'small')
+  if (!mountTmpfs(mnt, '1m')) {
+    t.pass('SKIPPED: cannot mount a tmpfs here (not root?)')
+    return
+  }
+  t.teardown(() => void spawnSync('umount', ['-l', mnt]))
+  const filler = path.join(mnt, 'filler')
+  fs.writeFileSync(filler, Buffer.alloc(256 * 1024, 1))
+  const open = async () => {
+    const s = new Store({
+      storage: storageConfig(path.join(mnt, 'e.db')),
+      deviceId: 'gate-01',
+      topicPrefix: 'edgewatch',
+      publishEmptyFrames: false,
+      log: silentLog(),
+    })
+    await s.start()
+    return s
+  }
+  let store = await open()
+  let i = 0
+  const sent: { id: string; stored: boolean }[] = []
+  while (store.stats().write_failures === 0 && i < 20_000) {
+    const m = store.record(result('a', ++i, 20))!
+    sent.push({ id: m.id, stored: m.stored })
+    if (i % 20 === 0) await new Promise((r) => setImmediate(r))
+  }
+  for (let k = 0; k < 5; k++) {
+    const m = store.record(result('a', ++i, 20))!
+    t.equal(m.stored, false, 'the disk is full: sent live only')
+    sent.push({ id: m.id, stored: m.stored })
+  }
+  // The daemon stops during the spell (SQLite cannot even open a full disk's database for
+  // writing, so it starts again once there is room) ...
+  await store.stop()
+  fs.rmSync(filler)
+  store = await open()
+  t.teardown(() => store.stop())
+  const again = store.record(result('a', ++i, 2))!
+  t.equal(again.stored, true)
+  sent.push({ id: again.id, stored: again.stored })
+  const lastLive = Math.max(...sent.filter((m) => !m.stored).map((m) => Number(m.id.slice(-12))))
+  t.ok(
+    Number(again.id.slice(-12)) > lastLive,
+    `after the restart: ${again.id}, past the last live seq ${lastLive}`,
+  )
+  const ids = sent.map((m) => m.id)
+  t.equal(new Set(ids).size, ids.length, `${ids.length} messages, no id twice`)
+})
