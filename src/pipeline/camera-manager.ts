@@ -15,6 +15,8 @@ export interface CameraManagerOptions {
   target: { width: number; height: number } // model input size: frames are scaled to FIT inside it, aspect kept
   log: Logger
   onFrame: (frame: Frame) => void // called for each delivered frame; must never block
+  /** Frames carry release(); each camera sends its next frame once the last is released (camera.ts). */
+  flowControl?: boolean
   /** Restart pacing (tests shorten it); defaults: 1 s doubling to 30 s, ±20 % jitter. */
   backoff?: Partial<BackoffOptions>
 }
@@ -130,6 +132,7 @@ export class CameraManager implements Part {
       decoder: chooseVideoDecoder(config.decoder, inventory),
       log: this.opts.log.child({ camera: name }),
       onFrame: this.opts.onFrame,
+      flowControl: this.opts.flowControl,
       backoff: this.opts.backoff,
       firstSeq,
     })

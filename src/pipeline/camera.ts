@@ -1,6 +1,12 @@
 // One supervised camera: runs its GStreamer child (child.ts), parses frames off the pipe, and
 // restarts it (exponential backoff with jitter) when it stalls, errors or exits. Size
 // negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts.
+//
+// Flow control (opts.flowControl): the camera has one slot downstream (the runtime's
+// waiting frame). It gives its child one frame credit when that slot is free and no
+// credit is out; each delivered frame carries release(), which its consumer calls when
+// the frame leaves the slot. So the child scales, converts and pipes only frames that will
+// be inferred; a live source drops its surplus before the scaler (describe.ts).
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
 import { redact } from '../log/redact.js'
@@ -14,7 +20,7 @@ import { classifyGstError, StderrScanner, type CameraFault } from './errors.js'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { FpsMeter } from './rate.js'
 import { parseSegmentEvent, streamTimeSeconds, type Segment } from './segment.js'
-import { signalGroup, spawnGst, stopGst, type SpawnedGst } from './child.js'
+import { grantCredits, signalGroup, spawnGst, stopGst, type SpawnedGst } from './child.js'
 
 export interface CameraOptions {
   name: string
@@ -24,6 +30,8 @@ export interface CameraOptions {
   decoder: VideoDecoderChoice
   log: Logger
   onFrame: (frame: Frame) => void
+  /** Frames carry release() and the child sends one only when the last was released. */
+  flowControl?: boolean
   /** Called on every state change (probe uses it to stop at the first verdict). */
   onState?: (state: CameraState, reason: string | null) => void
   backoff?: Partial<BackoffOptions>
@@ -33,6 +41,8 @@ export interface CameraOptions {
 }
 
 const WATCHDOG_MS = 1000
+/** The child's gate counts (bin/edgewatch-gst-child.py), once a second when they change. */
+const GATE_LINE = /^ewgate: passed=(\d+) dropped=(\d+)$/
 
 export class Camera {
   private proc: SpawnedGst | null = null
@@ -46,6 +56,13 @@ export class Camera {
   private received = 0
   private delivered = 0
   private dropped = 0
+  /** Frames the children's gates dropped before scaling: earlier children's, the current one's. */
+  private skipped = { before: 0, child: 0 }
+  /** The delivered frame not yet released (flow control), and when the last was. */
+  private slotFrame: Frame | null = null
+  private slotFreedAt = 0
+  /** Credits given to the current child and not yet used by a frame. */
+  private credits = 0
   private readonly fpsIn = new FpsMeter()
   private readonly fpsOut = new FpsMeter()
   private lastFrameAt: number | null = null
@@ -123,7 +140,12 @@ export class Camera {
       state: this.state,
       last_error: this.lastError,
       decoder: this.opts.decoder.label,
-      frames: { received: this.received, delivered: this.delivered, dropped: this.dropped },
+      frames: {
+        received: this.received,
+        delivered: this.delivered,
+        dropped: this.dropped,
+        skipped: this.skipped.before + this.skipped.child,
+      },
       fps_in: this.fpsIn.rate(now),
       fps_delivered: this.fpsOut.rate(now),
       restarts: this.restarts,
@@ -143,8 +165,14 @@ export class Camera {
     this.spawnedAt = this.now()
     this.streamingSince = null
     this.setState('starting', this.lastError)
-    const proc = spawnGst(this.opts.name, this.spec)
+    const proc = spawnGst(this.opts.name, this.spec, {
+      credits: this.opts.flowControl ? this.spec.flow : null,
+      loop: this.spec.kind === 'file' && this.opts.config.loop,
+    })
     this.proc = proc
+    this.skipped = { before: this.skipped.before + this.skipped.child, child: 0 }
+    this.credits = 0
+    this.grantCredit()
     const { child } = proc
     const parser = new GdpParser()
     let garbled = false
@@ -167,7 +195,7 @@ export class Camera {
     child.stdout!.on('data', (text: string) => {
       const lines = (partial + text).split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) this.sizes.onVerboseLine(line)
+      for (const line of lines) this.onStdoutLine(line)
     })
     const scanner = new StderrScanner((text) => this.onGstError(text))
     child.stderr!.setEncoding('utf8')
@@ -178,6 +206,16 @@ export class Camera {
     })
   }
 
+  private onStdoutLine(line: string): void {
+    const gate = GATE_LINE.exec(line)
+    if (gate) {
+      this.skipped.child = Number(gate[2])
+      return
+    }
+    if (line.startsWith('Looping:')) this.opts.log.debug({}, 'end of file, looping')
+    this.sizes.onVerboseLine(line)
+  }
+
   private onPacket(p: GdpPacket): void {
     if (p.kind === 'caps') return this.sizes.onCaps(p.caps)
     if (p.kind === 'event') {
@@ -185,7 +223,30 @@ export class Camera {
       if (seg) this.segment = seg
       return
     }
-    if (p.kind !== 'buffer' || this.sizes.scaled === null) return
+    if (p.kind !== 'buffer') return
+    if (this.credits > 0) this.credits--
+    this.onBuffer(p)
+    this.grantCredit()
+  }
+
+  /** Flow control: one credit out at a time, and only while the slot downstream is free. */
+  private grantCredit(): void {
+    const proc = this.proc
+    if (!this.opts.flowControl || !proc || this.stopping) return
+    if (this.credits > 0 || this.slotFrame !== null) return
+    this.credits++
+    grantCredits(proc)
+  }
+
+  private released(frame: Frame): void {
+    if (this.slotFrame !== frame) return
+    this.slotFrame = null
+    this.slotFreedAt = this.now()
+    this.grantCredit()
+  }
+
+  private onBuffer(p: Extract<GdpPacket, { kind: 'buffer' }>): void {
+    if (this.sizes.scaled === null) return
     const data = this.sizes.pixels(p.data)
     if (data === null) {
       this.dropped++
@@ -227,6 +288,10 @@ export class Camera {
     this.lastFrameAt = now
     this.delivered++
     this.fpsOut.tick(now)
+    if (this.opts.flowControl) {
+      this.slotFrame = frame
+      frame.release = () => this.released(frame)
+    }
     if (this.state !== 'streaming') {
       this.streamingSince = now
       this.lastError = null
@@ -265,9 +330,14 @@ export class Camera {
 
   private checkStall(): void {
     if (!this.proc || this.stopping || this.fault) return
+    // A frame waiting for the model holds the child back: that is not a stall.
+    if (this.slotFrame !== null) return
     const limit = this.opts.config.stall_timeout * 1000
     const now = this.now()
-    const since = this.state === 'streaming' && this.lastFrameAt !== null ? this.lastFrameAt : this.spawnedAt
+    const since = Math.max(
+      this.state === 'streaming' && this.lastFrameAt !== null ? this.lastFrameAt : this.spawnedAt,
+      this.slotFreedAt,
+    )
     if (now - since < limit) return
     const reason =
       this.state === 'streaming'

@@ -47,9 +47,17 @@ export interface SpawnedGst {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
+export interface SpawnOptions {
+  /** Frame credits on stdin, and what the gate does without one (describe.ts). */
+  credits?: PipelineSpec['flow'] | null
+  /** A file seeks back to its start at its end instead of exiting. */
+  loop?: boolean
+}
+
 export function spawnGst(
   camera: string,
   spec: Pick<PipelineSpec, 'description' | 'env' | 'credentials'>,
+  opts: SpawnOptions = {},
 ): SpawnedGst {
   const secrets: Record<string, string> = spec.credentials
     ? { EDGEWATCH_RTSP_USER: spec.credentials.user, EDGEWATCH_RTSP_PASSWORD: spec.credentials.password }
@@ -58,12 +66,14 @@ export function spawnGst(
     ...spec.env,
     EDGEWATCH_PIPELINE: spec.description,
     EDGEWATCH_PARENT_PID: String(process.pid),
+    ...(opts.credits ? { EDGEWATCH_FLOW: opts.credits } : {}),
+    ...(opts.loop ? { EDGEWATCH_LOOP: '1' } : {}),
     ...secrets,
   })
   // -I: no PYTHON* variables, no user site-packages: the interpreter runs as installed.
   // -B: no .pyc written beside the installed script (its directory may be read-only).
   const child = spawn(PYTHON, ['-I', '-B', CAMERA_CHILD, '--camera', camera], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    stdio: [opts.credits ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
     detached: true,
     env,
   })
@@ -72,7 +82,15 @@ export function spawnGst(
     // Spawn failures (ENOENT) emit 'error' and may never emit 'close'.
     child.once('error', () => resolve({ code: 127, signal: null }))
   })
+  // A credit written after the child died must not become an uncaught EPIPE.
+  child.stdin?.on('error', () => undefined)
   return { child, exited }
+}
+
+/** Lets `n` more frames through the child's gate. */
+export function grantCredits(g: SpawnedGst, n = 1): void {
+  const stdin = g.child.stdin
+  if (stdin && !stdin.destroyed) stdin.write(Buffer.alloc(n, 1))
 }
 
 /** Signals the child's process group; falls back to the child alone. */

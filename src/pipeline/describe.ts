@@ -1,5 +1,14 @@
 // Builds the pipeline description (gst-launch syntax) of one camera:
-//   <source> ! <decode> ! videorate name=ewsource (max_fps) ! <convert+scale to fit> ! gdppay ! fdsink fd=3
+//   <source> ! <decode> ! videorate name=ewsource (max_fps) [! <pace> ! leaky queue]
+//     ! <scale name=ewgate + convert to fit> ! gdppay ! fdsink fd=3
+//
+// Frame credits (bin/edgewatch-gst-child.py, EDGEWATCH_FLOW): the daemon lets one frame
+// per free slot through the gate, the scaler's sink pad, so a frame the model will not
+// see is never scaled, converted to RGB, piped or parsed. A live source (and a file
+// paced at real time) cannot wait: its leaky one-frame queue after the rate limiter keeps
+// the decoder going and the gate drops what finds no credit (`flow: 'gate'`). A file read
+// as fast as the model goes (`realtime: false`) waits at the gate instead (`'block'`):
+// every frame of the file is decoded once and inferred once.
 //
 // Sizes: the source (pre-scale) size is read from `-v` notify lines of the sink pad of
 // the element named `ewsource`, right after the decoder. Before it is known, the scaler's
@@ -55,10 +64,14 @@ export interface PipelineSpec {
   kind: 'rtsp' | 'file' | 'v4l2' | 'custom'
   /** Files end; everything else is expected to run forever. */
   live: boolean
+  /** What the gate does with a frame that finds no credit: drop it, or wait for one. */
+  flow: 'gate' | 'block'
 }
 
 /** Name of the rtspsrc that receives the credentials (bin/edgewatch-gst-child.py). */
 export const RTSP_ELEMENT = 'ewrtsp'
+/** Name of the scaler, on whose sink pad frame credits are checked (bin/edgewatch-gst-child.py). */
+export const GATE_ELEMENT = 'ewgate'
 
 /** Quotes a property value for the gst-launch parser. */
 export function quote(value: string): string {
@@ -143,26 +156,19 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
   const fit = opts.scaleTo
     ? `width=${opts.scaleTo.width},height=${opts.scaleTo.height},pixel-aspect-ratio=1/1`
     : `width=[2,${width}],height=[2,${height}],pixel-aspect-ratio=1/1`
-  // Live sources: a leaky one-frame queue before the pipe means a slow reader loses old
-  // frames instead of stalling the decoder (latest frame wins). Files are paced by the
-  // sink's clock (realtime: true) or run flat out with back-pressure (realtime: false,
-  // batch work), dropping nothing.
-  const tail =
-    kind === 'file'
-      ? ['gdppay', '!', 'fdsink', 'fd=3', `sync=${cam.realtime}`]
-      : [
-          'queue',
-          'leaky=downstream',
-          'max-size-buffers=1',
-          'max-size-bytes=0',
-          'max-size-time=0',
-          '!',
-          'gdppay',
-          '!',
-          'fdsink',
-          'fd=3',
-          'sync=false',
-        ]
+  // A file read flat out waits at the gate (the pipe's back-pressure does the same without
+  // credits). Everything else runs on its own clock: a file at real time is paced before
+  // the gate (clocksync, GStreamer 1.18+) since, behind a leaky queue, a synchronised sink
+  // would no longer hold the decoder back.
+  const flow: PipelineSpec['flow'] = kind === 'file' && !cam.realtime ? 'block' : 'gate'
+  const pace = kind === 'file' && cam.realtime ? ['clocksync', '!'] : []
+  const leaky =
+    flow === 'gate'
+      ? ['queue', 'leaky=downstream', 'max-size-buffers=1', 'max-size-bytes=0', 'max-size-time=0', '!']
+      : []
+  // async=false: the child pauses the pipeline around a loop's seek (bin/edgewatch-gst-child.py)
+  // and must not wait there for a preroll frame the gate may hold back.
+  const tail = ['gdppay', '!', 'fdsink', 'fd=3', 'sync=false', 'async=false']
   let decode: string[]
   let scale: string[]
   if (opts.decoder.family === 'nvv4l2') {
@@ -171,6 +177,7 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
     decode = kind === 'custom' ? [] : ['parsebin', '!', 'nvv4l2decoder', '!']
     scale = [
       'nvvidconv',
+      `name=${GATE_ELEMENT}`,
       '!',
       `video/x-raw,format=RGBA,${fit}`,
       '!',
@@ -182,10 +189,18 @@ export function describePipeline(cam: CameraConfig, opts: DescribeOptions): Pipe
     decode = kind === 'custom' ? [] : ['decodebin', '!']
     // Scale first, in the decoder's YUV, then convert the small frame to RGB: converting a
     // 1080p frame to RGB before scaling costs twice the CPU (docs/benchmarks.md).
-    scale = ['videoscale', '!', 'videoconvert', '!', `video/x-raw,format=RGB,${fit}`]
+    scale = ['videoscale', `name=${GATE_ELEMENT}`, '!', 'videoconvert', '!', `video/x-raw,format=RGB,${fit}`]
   }
-  const args = [...src, '!', ...decode, ...rate, '!', ...scale, '!', ...tail]
-  return { description: args.join(' '), args, env: decoderRankEnv(opts.decoder), credentials, kind, live }
+  const args = [...src, '!', ...decode, ...rate, '!', ...pace, ...leaky, ...scale, '!', ...tail]
+  return {
+    description: args.join(' '),
+    args,
+    env: decoderRankEnv(opts.decoder),
+    credentials,
+    kind,
+    live,
+    flow,
+  }
 }
 
 /**

@@ -17,6 +17,12 @@ export interface Frame {
   sourceHeight: number
   /** RGB24 pixels. Owns its ArrayBuffer (byteOffset 0) so it can be transferred to the worker. */
   data: Uint8Array
+  /**
+   * Set by a flow-controlled camera: its consumer calls it once the frame leaves its
+   * waiting slot (taken into a batch, replaced or dropped). Until then the camera's child
+   * sends no other frame. Calling it again does nothing.
+   */
+  release?: () => void
 }
 
 export type CameraState = 'starting' | 'streaming' | 'backoff' | 'failed' | 'stopped'
@@ -27,7 +33,13 @@ export interface CameraStatus {
   /** Why the camera is in backoff/failed, or the last problem seen (credentials redacted). */
   last_error: string | null
   decoder: string
-  frames: { received: number; delivered: number; dropped: number }
+  /**
+   * received: frames read off the child's pipe; delivered: handed on; dropped: lost in the
+   * daemon (a wrong size, or replaced while the source size was not known yet); skipped:
+   * decoded frames the child dropped before scaling because the model was busy (a live
+   * camera over the model's capacity). Optional only for snapshots made before it existed.
+   */
+  frames: { received: number; delivered: number; dropped: number; skipped: number }
   /** Frames per second over the last few seconds: from the decoder, and handed on. */
   fps_in: number
   fps_delivered: number

@@ -1,7 +1,10 @@
 // The inference part of the daemon (Part 'model', critical). Frames are queued per
 // camera (latest wins), handed to the inference worker in batches when the model's
 // batch dimension allows it, one batch in flight at a time, and the results come back
-// to onResult. The main event loop never waits on inference.
+// to onResult. The main event loop never waits on inference. A frame's release() (a
+// flow-controlled camera's) is called as it leaves the queue, so its camera can send the
+// next one while this one is inferred; the next batch starts before the results of the
+// last are handed on (stored, published), so the model does not wait for them.
 //
 // A worker that dies is started again (restart-policy.ts) while the cameras go on; stop()
 // abandons a load under way (start, restart or swap) instead of waiting for it; a swap
@@ -219,10 +222,15 @@ export class InferenceRuntime implements Part {
     this.counts.submitted++
     if (this.stopping) {
       this.counts.dropped++
+      frame.release?.()
       return
     }
     // Map.set keeps the camera's place in line: a newer frame replaces the waiting one.
-    if (this.queue.has(frame.camera)) this.counts.dropped++
+    const replaced = this.queue.get(frame.camera)
+    if (replaced) {
+      this.counts.dropped++
+      replaced.release?.()
+    }
     this.queue.set(frame.camera, frame)
     this.pump()
   }
@@ -231,12 +239,15 @@ export class InferenceRuntime implements Part {
     const client = this.client
     if (!client || this.inflight || this.queue.size === 0) return
     const max = this.engineInfo?.maxBatch ?? 1
-    const frames: Frame[] = []
+    const taken: Frame[] = []
     for (const [camera, f] of this.queue) {
-      if (frames.length >= max) break
+      if (taken.length >= max) break
       this.queue.delete(camera)
-      frames.push(transferable(f))
+      taken.push(f)
     }
+    // Copies where needed first: release() lets the camera's next frame in at once.
+    const frames = taken.map(transferable)
+    for (const f of taken) f.release?.()
     this.counts.batches++
     this.inflight = client.run(frames).then(
       (done) => {
@@ -244,6 +255,7 @@ export class InferenceRuntime implements Part {
         this.counts.processed += done.results.length
         this.latency.add(done.totalMs)
         this.lastDoneAt = this.now()
+        this.pump() // the next batch runs while these results are stored and published
         for (const r of done.results) {
           try {
             this.opts.onResult(r)
@@ -251,7 +263,6 @@ export class InferenceRuntime implements Part {
             this.opts.log.error({ err }, 'onResult handler threw')
           }
         }
-        this.pump()
       },
       (err: Error) => {
         this.inflight = null
@@ -267,6 +278,7 @@ export class InferenceRuntime implements Part {
     if (this.restartTimer) clearTimeout(this.restartTimer)
     this.restartTimer = null
     this.counts.dropped += this.queue.size
+    for (const f of this.queue.values()) f.release?.()
     this.queue.clear()
     // A load under way (start, restart, swap) is abandoned, not waited for.
     const loading = this.loading

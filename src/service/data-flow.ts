@@ -78,7 +78,10 @@ export class DataFlow {
 
   onFrame(frame: Frame): void {
     const runtime = this.deps.parts.runtime()
-    if (!runtime || !this.deps.accepting()) return
+    if (!runtime || !this.deps.accepting()) {
+      frame.release?.() // not kept: the camera may send the next one
+      return
+    }
     this.countersFor(frame.camera).submitted++
     // Before submit: the frame's buffer is transferred to the inference worker.
     this.deps.bus.emit('frame', frame)

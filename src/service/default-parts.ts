@@ -34,6 +34,7 @@ export class DefaultParts implements PartFactory {
   }
 
   cameras(opts: Parameters<PartFactory['cameras']>[0]) {
-    return new CameraManager(opts)
+    // The runtime releases each frame as it takes it into a batch (inference-runtime.ts).
+    return new CameraManager({ ...opts, flowControl: true })
   }
 }

@@ -111,6 +111,12 @@ export function registerDaemonMetrics(registry: Registry, snapshot: Snap): void 
     (v) => v.frames.dropped,
   )
   perCamera(
+    'counter',
+    'edgewatch_camera_frames_skipped_total',
+    'Frames a live source dropped before scaling while the model was busy (they never reach the pipe)',
+    (v) => v.frames.skipped,
+  )
+  perCamera(
     'gauge',
     'edgewatch_camera_fps_in',
     'Frames per second from the decoder (last seconds)',

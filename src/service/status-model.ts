@@ -32,7 +32,11 @@ export interface DaemonStatus {
 
 export interface CameraView {
   state: string
-  frames: { received: number; processed: number; dropped: number }
+  /**
+   * received: frames through the pipe; skipped: frames a live source dropped in its child
+   * before scaling, while the model was busy (flow control, pipeline/camera.ts).
+   */
+  frames: { received: number; processed: number; dropped: number; skipped: number }
   /** Processed frames per second. */
   fps: number
   /** Capture to result (stored and handed to MQTT), ms, smoothed. */
@@ -121,7 +125,12 @@ export function cameraViews(s: DaemonStatus): Record<string, CameraView> {
     const replaced = Math.max(0, submitted - processed - inflight)
     out[name] = {
       state: cam.state,
-      frames: { received: cam.frames.received, processed, dropped: cam.frames.dropped + replaced },
+      frames: {
+        received: cam.frames.received,
+        processed,
+        dropped: cam.frames.dropped + replaced,
+        skipped: cam.frames.skipped ?? 0,
+      },
       fps: c?.fps ?? 0,
       latency_ms:
         c?.latency_ms === null || c?.latency_ms === undefined ? null : Math.round(c.latency_ms * 10) / 10,

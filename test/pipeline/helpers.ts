@@ -1,6 +1,8 @@
 // Shared bits of the ingest integration tests: a CameraManager that records frames and
 // log lines, and bounded polling.
 import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { Writable } from 'node:stream'
 import { CameraManager, type CameraManagerOptions } from '../../src/pipeline/camera-manager.js'
 import { CameraSchema, type CameraConfig } from '../../src/config/schema.js'
@@ -70,4 +72,27 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/** An H.264 MP4 of a moving ball, `seconds` × `fps` frames, written into `dir`. */
+export function makeClip(dir: string, seconds: number, fps: number): string {
+  const file = path.join(dir, 'clip.mp4')
+  const r = spawnSync('gst-launch-1.0', [
+    '-q',
+    'videotestsrc',
+    `num-buffers=${seconds * fps}`,
+    'pattern=ball',
+    '!',
+    `video/x-raw,width=320,height=180,framerate=${fps}/1`,
+    '!',
+    'x264enc',
+    'speed-preset=ultrafast',
+    '!',
+    'mp4mux',
+    '!',
+    'filesink',
+    `location=${file}`,
+  ])
+  if (r.status !== 0) throw new Error(`cannot make test clip: ${r.stderr.toString()}`)
+  return file
 }

@@ -1,33 +1,9 @@
 // Other sources and codecs: H.265 over RTSP, RTSP over UDP, local files looped or read
 // flat out, and a custom GStreamer source.
 import t from 'tap'
-import path from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { startRtspServer } from '../harness/rtsp-server.js'
 import { tempDir } from '../harness/tmp.js'
-import { camera, recordingManager, until } from './helpers.js'
-
-function makeClip(dir: string, seconds: number, fps: number): string {
-  const file = path.join(dir, 'clip.mp4')
-  const r = spawnSync('gst-launch-1.0', [
-    '-q',
-    'videotestsrc',
-    `num-buffers=${seconds * fps}`,
-    'pattern=ball',
-    '!',
-    `video/x-raw,width=320,height=180,framerate=${fps}/1`,
-    '!',
-    'x264enc',
-    'speed-preset=ultrafast',
-    '!',
-    'mp4mux',
-    '!',
-    'filesink',
-    `location=${file}`,
-  ])
-  if (r.status !== 0) throw new Error(`cannot make test clip: ${r.stderr.toString()}`)
-  return file
-}
+import { camera, makeClip, recordingManager, until } from './helpers.js'
 
 t.test('H.265 over RTSP and H.264 over RTSP/UDP', async (t) => {
   const s = await startRtspServer(t, {

@@ -124,10 +124,12 @@ t.test('pipeline descriptions', async (t) => {
     rtsp.description,
     'rtspsrc name=ewrtsp location="rtsp://192.0.2.10:8554/stream1" protocols=tcp latency=200 drop-on-latency=true ' +
       '! decodebin ! videorate name=ewsource drop-only=true max-rate=5 ! ' +
-      'videoscale ! videoconvert ! video/x-raw,format=RGB,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! ' +
-      'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! gdppay ! fdsink fd=3 sync=false',
-    'no credentials in the description: the child sets them on ewrtsp from its environment',
+      'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! ' +
+      'videoscale name=ewgate ! videoconvert ! video/x-raw,format=RGB,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! ' +
+      'gdppay ! fdsink fd=3 sync=false async=false',
+    'no credentials in the description; surplus frames leave the leaky queue before the scaler (the gate)',
   )
+  t.equal(rtsp.flow, 'gate', 'a live camera drops what finds no credit')
   t.same(rtsp.credentials, { user: 'admin', password: 's3 cr"et' })
   t.equal(rtsp.args.length, splitDescription(rtsp.description).length)
   t.same(rtsp.env, { GST_PLUGIN_FEATURE_RANK: 'avdec_h264:MAX,avdec_h265:MAX' })
@@ -149,14 +151,29 @@ t.test('pipeline descriptions', async (t) => {
     scaleTo: { width: 416, height: 234 },
   })
   t.match(file.description, /^filesrc location="\/srv\/clips\/a b\.mp4" ! decodebin ! /)
-  t.match(file.description, /width=416,height=234,pixel-aspect-ratio=1\/1 ! gdppay ! fdsink fd=3 sync=true$/)
+  t.match(
+    file.description,
+    /! videorate name=ewsource drop-only=true max-rate=10 ! clocksync ! queue leaky=downstream .* ! videoscale name=ewgate ! /,
+    'a file at real time is paced before the leaky queue',
+  )
+  t.match(
+    file.description,
+    /width=416,height=234,pixel-aspect-ratio=1\/1 ! gdppay ! fdsink fd=3 sync=false async=false$/,
+  )
   t.equal(file.live, false)
+  t.equal(file.flow, 'gate')
   const batch = describePipeline(cam({ url: 'file:///a.mkv', realtime: false }), {
     maxFps: 10,
     target,
     decoder: cpu,
   })
-  t.match(batch.description, /gdppay ! fdsink fd=3 sync=false$/, 'realtime: false runs flat out')
+  t.match(
+    batch.description,
+    /max-rate=10 ! videoscale name=ewgate ! .* ! gdppay ! fdsink fd=3 sync=false async=false$/,
+    'realtime: false runs as fast as the model: no pacing, no leaky queue',
+  )
+  t.notMatch(batch.description, /queue|clocksync/)
+  t.equal(batch.flow, 'block', 'it waits at the gate for a credit')
 
   const v4l2 = describePipeline(cam({ url: 'v4l2:///dev/video0' }), { maxFps: 10, target, decoder: cpu })
   t.match(v4l2.description, /^v4l2src device="\/dev\/video0" ! decodebin ! videorate/)
@@ -187,10 +204,10 @@ t.test('Jetson pipeline strings (NVIDIA Accelerated GStreamer guide)', async (t)
   t.equal(
     p.description,
     'rtspsrc location="rtsp://10.0.0.5/h265" protocols=tcp latency=200 drop-on-latency=true ! parsebin ! ' +
-      'nvv4l2decoder ! videorate name=ewsource drop-only=true max-rate=10 ! nvvidconv ! ' +
+      'nvv4l2decoder ! videorate name=ewsource drop-only=true max-rate=10 ! ' +
+      'queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! nvvidconv name=ewgate ! ' +
       'video/x-raw,format=RGBA,width=[2,416],height=[2,416],pixel-aspect-ratio=1/1 ! videoconvert ! ' +
-      'video/x-raw,format=RGB ! queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! ' +
-      'gdppay ! fdsink fd=3 sync=false',
+      'video/x-raw,format=RGB ! gdppay ! fdsink fd=3 sync=false async=false',
   )
   t.same(p.env, {}, 'no rank overrides: the chain names its elements')
   const file = describePipeline(cam({ url: 'file:///clip.mp4' }), { maxFps: 10, target, decoder: dec })

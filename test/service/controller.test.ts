@@ -103,7 +103,7 @@ class FakeWorld implements PartFactory {
       state: 'streaming',
       last_error: null,
       decoder: 'fake',
-      frames: { received: 1, delivered: 1, dropped: 0 },
+      frames: { received: 1, delivered: 1, dropped: 0, skipped: 0 },
       fps_in: 5,
       fps_delivered: 5,
       restarts: 0,
