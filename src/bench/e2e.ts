@@ -11,8 +11,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import mqtt from 'mqtt'
-import { APP_ROOT, BUNDLED_MODEL } from '../config/load.js'
-import { DetectSchema, ModelSchema } from '../config/schema.js'
+import { APP_ROOT, BUNDLED_MODEL, resolveModelConfig } from '../config/load.js'
+import { DetectSchema } from '../config/schema.js'
 import { DetectorEngine } from '../runtime/engine.js'
 import { encodeMp4, startMosquitto, startRtspServer, type Service } from './services.js'
 import { Daemon, sleep } from './bench-daemon.js'
@@ -27,7 +27,7 @@ const base = (brokerUrl: string, emptyFrames = false) => [
 
 /** (1) Pure inference throughput: back-to-back preprocess + run + decode of one camera's frames. */
 async function pureInferenceFps(seconds: number): Promise<number> {
-  const engine = new DetectorEngine({ ...ModelSchema.parse({}), path: BUNDLED_MODEL }, DetectSchema.parse({}))
+  const engine = new DetectorEngine(resolveModelConfig({}, BUNDLED_MODEL), DetectSchema.parse({}))
   const info = await engine.open()
   const { width, height } = info.input
   const h = Math.round((height * 480) / 640)

@@ -6,8 +6,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pino } from 'pino'
-import { APP_ROOT } from '../config/load.js'
-import { DetectSchema, ModelSchema } from '../config/schema.js'
+import { APP_ROOT, resolveModelConfig } from '../config/load.js'
+import { DetectSchema } from '../config/schema.js'
 import { DetectorEngine } from '../runtime/engine.js'
 import { InferenceRuntime } from '../runtime/inference-runtime.js'
 import { Preprocessor } from '../runtime/preprocess.js'
@@ -149,7 +149,7 @@ export const run: BenchRunner = async ({ quick, log }) => {
   const modelPath = haveDefault
     ? defaultModel
     : path.join(APP_ROOT, 'test', 'fixtures', 'models', 'slow.onnx')
-  const model = { ...ModelSchema.parse({ providers: ['cpu'] }), path: modelPath }
+  const model = resolveModelConfig({ providers: ['cpu'] }, modelPath)
   const detect = DetectSchema.parse({})
   const threads = model.threads
 

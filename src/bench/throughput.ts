@@ -8,14 +8,15 @@
 //   4. the CPU one camera's ingest costs at 10 fps (its GStreamer child);
 //   5. cameras per box: the most 10 fps cameras processed with under 1 % dropped;
 //   6. a plain Python/OpenCV-DNN script on the same model and file
-//      (scripts/bench/opencv_peer.py), and the daemon's multiple of it.
+//      (scripts/bench/opencv_peer.py), and the daemon's multiple of it;
+//   7. (1) and (2) for 1 thread and one per core, spin-waiting on and off.
 // The default model, or any model given with --model FILE (its manifest beside it).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
-import { APP_ROOT } from '../config/load.js'
-import { DetectSchema, ModelSchema } from '../config/schema.js'
+import { APP_ROOT, resolveModelConfig } from '../config/load.js'
+import { DetectSchema } from '../config/schema.js'
 import { DetectorEngine } from '../runtime/engine.js'
 import { startMosquitto, startRtspServer, type Service } from './services.js'
 import { Daemon, sleep } from './bench-daemon.js'
@@ -26,9 +27,9 @@ const CLIP = path.join(APP_ROOT, 'models', 'clip', 'shapes-clip.mp4')
 const PEER = path.join(APP_ROOT, 'scripts', 'bench', 'opencv_peer.py')
 
 /** Back-to-back inference of one camera's frames on the engine the daemon uses. */
-async function pureFps(model: string, threads: number, seconds: number): Promise<number> {
+async function pureFps(model: string, ort: OrtSettings, seconds: number): Promise<number> {
   const engine = new DetectorEngine(
-    { ...ModelSchema.parse({ threads, providers: ['cpu'] }), path: model },
+    resolveModelConfig({ threads: ort.threads, spin_wait: ort.spin, providers: ['cpu'] }, model),
     DetectSchema.parse({}),
   )
   const info = await engine.open()
@@ -59,10 +60,16 @@ async function pureFps(model: string, threads: number, seconds: number): Promise
   return fps
 }
 
-function daemonConfig(model: string, threads: number, broker: Service, cameras: string[]): string[] {
+/** onnxruntime's threads and spin-waiting, the same for pure inference and the daemon. */
+interface OrtSettings {
+  threads: number
+  spin: boolean
+}
+
+function daemonConfig(model: string, ort: OrtSettings, broker: Service, cameras: string[]): string[] {
   return [
     'device: { id: bench }',
-    `model: { path: "${model}", providers: [cpu], threads: ${threads} }`,
+    `model: { path: "${model}", providers: [cpu], threads: ${ort.threads}, spin_wait: ${ort.spin} }`,
     `mqtt: { url: "${broker.url}" }`,
     'cameras:',
     ...cameras,
@@ -70,9 +77,9 @@ function daemonConfig(model: string, threads: number, broker: Service, cameras: 
 }
 
 /** The daemon on the clip read flat out: processed fps over `seconds`. */
-async function fileFps(dir: string, model: string, threads: number, broker: Service, seconds: number) {
+async function fileFps(dir: string, model: string, ort: OrtSettings, broker: Service, seconds: number) {
   const d = new Daemon(dir, [
-    ...daemonConfig(model, threads, broker, [
+    ...daemonConfig(model, ort, broker, [
       `  file: { url: "file://${CLIP}", loop: true, realtime: false, max_fps: 240 }`,
     ]),
     'detect: { max_fps: 240 }',
@@ -91,7 +98,7 @@ async function fileFps(dir: string, model: string, threads: number, broker: Serv
 async function live(
   dir: string,
   model: string,
-  threads: number,
+  ort: OrtSettings,
   broker: Service,
   rtsp: Service,
   n: number,
@@ -101,7 +108,7 @@ async function live(
   const d = new Daemon(dir, [
     ...daemonConfig(
       model,
-      threads,
+      ort,
       broker,
       names.map((c) => `  ${c}: { url: "${rtsp.url}/loop", max_fps: 10 }`),
     ),
@@ -117,19 +124,22 @@ async function live(
     const cpu1 = d.childPids().map((p) => childCpuSeconds(p))
     const dt = (Date.now() - t0) / 1000
     let processed = 0
-    let offered = 0
+    let piped = 0
     for (const c of names) {
       const a = before.cameras[c]!
       const b = status.cameras[c]!
       processed += b.frames.processed - a.frames.processed
-      offered += b.frames.processed - a.frames.processed + (b.frames.dropped - a.frames.dropped)
+      piped += b.frames.received - a.frames.received
     }
+    // Offered: 10 fps per camera. Flow control drops the surplus in the children (skipped)
+    // before it reaches the pipe, so the share is counted against what was offered.
+    const offered = n * 10 * dt
     const cpu = cpu1.reduce((s, v, i) => s + (v - (cpu0[i] ?? v)), 0) / dt / Math.max(1, cpu1.length)
     return {
       processedFps: Object.values(fps).reduce((a, b) => a + b, 0),
-      // Offered at 10 fps per camera; what the pipeline could not hand on counts as dropped.
-      share: offered > 0 ? processed / Math.max(offered, n * 10 * dt) : 0,
-      droppedShare: offered > 0 ? 1 - processed / offered : 1,
+      share: Math.min(1, processed / offered),
+      droppedShare: Math.max(0, 1 - processed / offered),
+      pipedShare: piped / offered,
       loopP99: status.event_loop.p99_ms,
       childCpu: cpu,
     }
@@ -190,7 +200,9 @@ function peer(model: string, threads: number, seconds: number): Promise<{ fps: n
 
 export const run: BenchRunner = async ({ quick, log, model: given }: BenchOptions) => {
   const model = given ?? path.join(APP_ROOT, 'models', 'csp-shapes.onnx')
-  const threads = ModelSchema.parse({}).threads
+  // What the daemon runs with by default: model.threads auto, no spin-waiting.
+  const ort: OrtSettings = { threads: resolveModelConfig({}, model).threads, spin: false }
+  const threads = ort.threads
   const runs = quick ? 1 : 3
   const secs = quick ? 6 : 12
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewatch-bench-tp-'))
@@ -205,6 +217,7 @@ export const run: BenchRunner = async ({ quick, log, model: given }: BenchOption
     const r = {
       pure: [] as number[],
       file: [] as number[],
+      piped: [] as number[],
       ratio: [] as number[],
       under: [] as number[],
       over: [] as number[],
@@ -215,28 +228,29 @@ export const run: BenchRunner = async ({ quick, log, model: given }: BenchOption
     }
     for (let i = 0; i < runs; i++) {
       const dir = (name: string) => fs.mkdtempSync(path.join(root, `${name}-`))
-      const pure = await pureFps(model, threads, quick ? 4 : 8)
-      const file = await fileFps(dir('file'), model, threads, broker, secs)
+      const pure = await pureFps(model, ort, quick ? 4 : 8)
+      const file = await fileFps(dir('file'), model, ort, broker, secs)
       r.pure.push(pure)
       r.file.push(file.fps)
       r.ratio.push(file.fps / pure)
       log(`throughput run ${i + 1}: pure ${pure.toFixed(1)} fps, file ${file.fps.toFixed(1)} fps`)
       const nUnder = Math.max(1, Math.floor((0.9 * pure) / 10))
       const nOver = Math.ceil((1.1 * pure) / 10)
-      const under = await live(dir('under'), model, threads, broker, rtsp, nUnder, secs)
-      const over = await live(dir('over'), model, threads, broker, rtsp, nOver, secs)
+      const under = await live(dir('under'), model, ort, broker, rtsp, nUnder, secs)
+      const over = await live(dir('over'), model, ort, broker, rtsp, nOver, secs)
       r.under.push(under.share)
       r.over.push(over.processedFps)
+      r.piped.push(over.pipedShare)
       r.overLoop.push(over.loopP99)
       log(
         `throughput run ${i + 1}: ${nUnder} cameras ${(under.share * 100).toFixed(1)} % processed; ${nOver} cameras ${over.processedFps.toFixed(1)} fps`,
       )
-      const one = await live(dir('one'), model, threads, broker, rtsp, 1, secs)
+      const one = await live(dir('one'), model, ort, broker, rtsp, 1, secs)
       r.cpu.push(one.childCpu)
       // Cameras per box: from the under-capacity count, up while under 1 % dropped.
       let best = 0
       for (let n = Math.max(1, nUnder - 1); n <= nOver + 1; n++) {
-        const x = n === nUnder ? under : await live(dir(`box${n}`), model, threads, broker, rtsp, n, secs)
+        const x = n === nUnder ? under : await live(dir(`box${n}`), model, ort, broker, rtsp, n, secs)
         if (x.droppedShare >= 0.01) break
         best = n
       }
@@ -282,6 +296,12 @@ export const run: BenchRunner = async ({ quick, log, model: given }: BenchOption
         runs: r.over,
       },
       {
+        name: '3. live cameras offered 1.1 × pure: frames through the pipe ÷ offered (the rest skipped before scaling)',
+        value: m(r.piped),
+        unit: '',
+        runs: r.piped,
+      },
+      {
         name: '3. event-loop lag p99 at saturation (1.1 × pure offered)',
         value: loop,
         unit: 'ms',
@@ -315,6 +335,38 @@ export const run: BenchRunner = async ({ quick, log, model: given }: BenchOption
         met: multiple >= 2.5,
       },
     )
+    // Threads and spin-waiting: pure and end to end for 1 thread and as many as cores, with
+    // spin-waiting on (onnxruntime's default) and off (the daemon's), interleaved.
+    const cores = os.availableParallelism()
+    const sweep = [1, cores].flatMap((t) => [false, true].map((spin) => ({ threads: t, spin })))
+    const swept = sweep.map(() => ({ pure: [] as number[], file: [] as number[] }))
+    for (let i = 0; i < runs; i++) {
+      for (const [k, o] of sweep.entries()) {
+        swept[k]!.pure.push(await pureFps(model, o, quick ? 3 : 6))
+        const f = await fileFps(fs.mkdtempSync(path.join(root, 'sweep-')), model, o, broker, secs)
+        swept[k]!.file.push(f.fps)
+        log(
+          `threads ${o.threads} spin ${o.spin}: pure ${swept[k]!.pure.at(-1)!.toFixed(1)}, file ${f.fps.toFixed(1)}`,
+        )
+      }
+    }
+    for (const [k, o] of sweep.entries()) {
+      const label = `${o.threads} thread${o.threads > 1 ? 's' : ''}, spin-wait ${o.spin ? 'on' : 'off'}`
+      figures.push(
+        {
+          name: `7. ${label}: pure inference`,
+          value: m(swept[k]!.pure),
+          unit: 'frames/s',
+          runs: swept[k]!.pure,
+        },
+        {
+          name: `7. ${label}: daemon, file at realtime: false`,
+          value: m(swept[k]!.file),
+          unit: 'frames/s',
+          runs: swept[k]!.file,
+        },
+      )
+    }
     return {
       id: 'throughput',
       title: `Throughput (${path.basename(model)}; the model sets the pace)`,

@@ -9,10 +9,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml'
 import type { z } from 'zod'
-import { ConfigSchema, NAME_PATTERN, type EdgewatchConfig } from './schema.js'
+import { ConfigSchema, ModelSchema, NAME_PATTERN, type EdgewatchConfig } from './schema.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { checkCameraSource } from './sources.js'
 import { analyticsProblems, labelProblems, manifestLabels } from './analytics-checks.js'
+import { resolveThreads } from '../runtime/threads.js'
 import { isLoopback, parseListen } from './listen.js'
 import { firstLine } from '../log/text.js'
 
@@ -23,11 +24,17 @@ export const HTTP_TOKEN_ENV = 'EDGEWATCH_HTTP_TOKEN'
 export type ResolvedConfig = Readonly<
   Omit<EdgewatchConfig, 'device' | 'model'> & {
     device: { id: string }
-    model: EdgewatchConfig['model'] & { path: string }
+    model: Omit<EdgewatchConfig['model'], 'threads'> & { path: string; threads: number }
     /** The file it came from (or '<inline>'), for messages. */
     source: string
   }
 >
+
+/** `model:` settings outside a config file (bench, `model inspect`, tests), resolved as loadConfig does. */
+export function resolveModelConfig(input: Record<string, unknown>, file: string): ResolvedConfig['model'] {
+  const m = ModelSchema.parse(input)
+  return { ...m, path: file, threads: resolveThreads(m.threads, os.availableParallelism()) }
+}
 
 /** Where the package is installed: the bundled model and clip are found from here. */
 export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -122,6 +129,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     model: {
       ...cfg.model,
       path: cfg.model.path ? path.resolve(baseDir, cfg.model.path) : BUNDLED_MODEL,
+      threads: resolveThreads(cfg.model.threads, os.availableParallelism()),
       labels_file: cfg.model.labels_file ? path.resolve(baseDir, cfg.model.labels_file) : undefined,
     },
     storage: { ...cfg.storage, path: path.resolve(baseDir, cfg.storage.path) },
@@ -283,8 +291,23 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, got ${JSON.stringify(issue.input)}`
     case 'invalid_format':
       return issue.message.startsWith('Invalid') ? `invalid format (${issue.format})` : issue.message
-    case 'invalid_union':
-      return `invalid value ${JSON.stringify(issue.input)}`
+    case 'invalid_union': {
+      // A branch the value has the type of but fails a check says the most (threads: 0).
+      const firsts = issue.errors.map((branch) => branch[0]).filter((i) => i !== undefined)
+      const near = firsts.find((i) => i.code !== 'invalid_type' && i.code !== 'invalid_value')
+      if (near) return describeIssue(near)
+      const options = firsts.flatMap((i) =>
+        i.code === 'invalid_value'
+          ? i.values.map((v) => JSON.stringify(v))
+          : i.code === 'invalid_type'
+            ? [i.expected]
+            : [],
+      )
+      if (options.length === 0) return `invalid value ${JSON.stringify(issue.input)}`
+      return firsts.every((i) => i.code === 'invalid_value')
+        ? `expected one of ${options.join(', ')}, got ${JSON.stringify(issue.input)}`
+        : `expected ${[...new Set(options)].join(' or ')}, got ${kind(issue.input)}`
+    }
     default:
       return issue.message
   }

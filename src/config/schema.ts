@@ -222,7 +222,16 @@ export const ModelSchema = z
       .describe(
         'Execution providers of one session, in order (onnxruntime hands each node to the first that takes it); cpu is always last',
       ),
-    threads: z.number().int().min(1).max(64).default(2).describe('onnxruntime intra-op threads'),
+    threads: z
+      .union([z.literal('auto'), z.number().int().min(1).max(64)])
+      .default('auto')
+      .describe('onnxruntime intra-op threads; auto: one per core, at most 4 (runtime/threads.ts)'),
+    spin_wait: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Idle onnxruntime threads spin for work (a faster hand-off that burns CPU the decoders need)',
+      ),
     tensorrt: TensorRtSchema.prefault({}),
     ...manifestShape,
   })

@@ -3,7 +3,8 @@
 // save beside the model and edit.
 import ort from 'onnxruntime-node'
 import { stringify } from 'yaml'
-import { ModelSchema, DetectSchema } from '../config/schema.js'
+import { DetectSchema } from '../config/schema.js'
+import { resolveModelConfig } from '../config/load.js'
 import { DetectorEngine, type EngineInfo } from './engine.js'
 import { shapeText } from './output-formats/format.js'
 import { manifestPathFor } from './manifest.js'
@@ -22,7 +23,7 @@ export interface InspectReport {
 }
 
 export async function inspectModel(file: string): Promise<InspectReport> {
-  const model = { ...ModelSchema.parse({ providers: ['cpu'], threads: 1 }), path: file }
+  const model = resolveModelConfig({ providers: ['cpu'], threads: 1 }, file)
   const report: InspectReport = {
     path: file,
     inputs: [],

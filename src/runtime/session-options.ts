@@ -4,10 +4,14 @@
 // openSession (session.ts) tries the plan and shortens the chain when a provider fails.
 import type ort from 'onnxruntime-node'
 import type { ResolvedConfig } from '../config/load.js'
+import { spinEntries } from './threads.js'
 import { tensorrtOptionsFor, tensorrtProviderOptions, TENSORRT_OPTION_SINCE } from './tensorrt-options.js'
 
 export type Provider = ResolvedConfig['model']['providers'][number]
-export type SessionModel = Pick<ResolvedConfig['model'], 'path' | 'providers' | 'threads' | 'tensorrt'>
+export type SessionModel = Pick<
+  ResolvedConfig['model'],
+  'path' | 'providers' | 'threads' | 'spin_wait' | 'tensorrt'
+>
 
 export interface SessionContext {
   /** onnxruntime-node's version as installed (installedOrtVersion()), null if unknown. */
@@ -66,6 +70,7 @@ export function sessionPlan(
       executionProviders,
       intraOpNumThreads: model.threads,
       interOpNumThreads: 1,
+      extra: spinEntries(model.spin_wait),
       graphOptimizationLevel: 'all',
       logSeverityLevel: placementLog ? ORT_VERBOSE : ORT_ERROR,
     },

@@ -14,7 +14,7 @@ const BAD = path.join(REPO, 'test', 'fixtures', 'configs', 'bad')
 const cases: Record<string, string[]> = {
   'wrong-types.yaml': [
     'cameras.gate.max_fps: expected number, got string "fast"',
-    'model.threads: expected number, got string "two"',
+    'model.threads: expected "auto" or number, got string "two"',
     'detect.score: expected number, got string "yes"',
   ],
   'unknown-keys.yaml': [
@@ -38,7 +38,7 @@ const cases: Record<string, string[]> = {
   'missing-env.yaml': ['mqtt.password: environment variable EDGEWATCH_TEST_UNSET_PASSWORD is not set'],
   'not-a-mapping.yaml': ['expected a YAML mapping'],
   'url-and-pipeline.yaml': ['cameras.gate.pipeline: set either url or pipeline, not both'],
-  'bad-mqtt-url.yaml': ['mqtt.qos: invalid value 3'],
+  'bad-mqtt-url.yaml': ['mqtt.qos: expected one of 0, 1, 2, got 3'],
   'bad-camera-name.yaml': ['cameras.front/door: camera names may use letters'],
   'bad-track.yaml': [
     'track.min_hits: must be >= 1, got 0',

@@ -3,8 +3,8 @@
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { DetectSchema, ModelSchema } from '../../src/config/schema.js'
-import type { ResolvedConfig } from '../../src/config/load.js'
+import { DetectSchema } from '../../src/config/schema.js'
+import { resolveModelConfig, type ResolvedConfig } from '../../src/config/load.js'
 import type { Frame } from '../../src/pipeline/frame.js'
 import { createLogger, type Logger } from '../../src/log/logger.js'
 
@@ -12,7 +12,7 @@ export const MODELS = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export const fixture = (name: string) => path.join(MODELS, name)
 
 export function modelConfig(p: string, extra: Record<string, unknown> = {}): ResolvedConfig['model'] {
-  return { ...ModelSchema.parse({ providers: ['cpu'], threads: 1, ...extra }), path: p }
+  return resolveModelConfig({ providers: ['cpu'], threads: 1, ...extra }, p)
 }
 
 export function detectConfig(extra: Record<string, unknown> = {}): ResolvedConfig['detect'] {

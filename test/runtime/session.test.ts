@@ -6,6 +6,7 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
+import { spawnSync } from 'node:child_process'
 import type ort from 'onnxruntime-node'
 import { TensorRtSchema } from '../../src/config/schema.js'
 import { ModelError } from '../../src/runtime/errors.js'
@@ -13,6 +14,7 @@ import { installedOrtVersion } from '../../src/runtime/ort-version.js'
 import { failingProvider, fallbackLine, openSession } from '../../src/runtime/session.js'
 import { providerChain, sessionPlan, type SessionModel } from '../../src/runtime/session-options.js'
 import { tensorrtProviderOptions } from '../../src/runtime/tensorrt-options.js'
+import { autoThreads, resolveThreads } from '../../src/runtime/threads.js'
 import { REPO } from '../harness/cli.js'
 import { tempDir } from '../harness/tmp.js'
 import { fixture } from './helpers.js'
@@ -23,6 +25,7 @@ function model(t: Parameters<typeof tempDir>[0], over: Partial<SessionModel> = {
     path: fixture('yolov5.onnx'),
     providers: ['tensorrt', 'cuda', 'cpu'],
     threads: 2,
+    spin_wait: false,
     tensorrt: TensorRtSchema.parse({ cache_dir: cache }),
     ...over,
   }
@@ -63,6 +66,7 @@ t.test('tensorrt, cuda, cpu: one session with TensorRT, then CUDA, then CPU, exa
     executionProviders: [{ name: 'tensorrt', ...tensorrtProviderOptions(m.tensorrt, m.path) }, 'cuda', 'cpu'],
     intraOpNumThreads: 2,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   })
@@ -193,4 +197,27 @@ t.test('the installed onnxruntime-node version is read from its package.json', a
     fs.readFileSync(path.join(REPO, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8'),
   ) as { version: string }
   t.equal(installedOrtVersion(), pkg.version)
+})
+
+t.test('threads: auto is one per core, at most 4; spin-waiting only when asked', async (t) => {
+  t.same([1, 2, 4, 6, 12, 64].map(autoThreads), [1, 2, 4, 4, 4, 4])
+  t.equal(resolveThreads('auto', 6), 4)
+  t.equal(resolveThreads(2, 12), 2, 'a number is taken as given')
+  const spin = sessionPlan(model(t, { spin_wait: true }), ['cpu'], { ortVersion: '1.30.0', verbose: false })
+  t.same(spin.options.extra, { session: { intra_op: { allow_spinning: '1' } } })
+  // The binding really hands the entry to onnxruntime: its verbose session log lists it.
+  const script = `
+    const ort = require('onnxruntime-node')
+    ort.InferenceSession.create(process.argv[1], { ...JSON.parse(process.argv[2]), logSeverityLevel: 0 })
+      .then((s) => s.release())`
+  const r = spawnSync(
+    process.execPath,
+    ['-e', script, fixture('yolov5.onnx'), JSON.stringify(spin.options)],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+    },
+  )
+  t.equal(r.status, 0, r.stderr.slice(-500))
+  t.match(r.stderr, /config_options: \{\s*session\.intra_op\.allow_spinning: 1 \}/)
 })

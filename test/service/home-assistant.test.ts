@@ -144,10 +144,12 @@ t.test('Home Assistant: valid configs, live state topics, birth, removal on relo
 
   // A reload removes the zone: its entities get an empty retained config.
   write(false)
-  const r = await (await fetch(`http://127.0.0.1:${port}/api/reload`, {
+  const r = await (
+    await fetch(`http://127.0.0.1:${port}/api/reload`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-    })).json()
+    })
+  ).json()
   t.ok((r as { ok: boolean }).ok, JSON.stringify(r))
   await waitFor(
     'the zone entities removed',
