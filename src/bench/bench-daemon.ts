@@ -12,7 +12,7 @@ const BIN = path.join(APP_ROOT, 'bin', 'edgewatch.js')
 export interface CameraStatusJson {
   state: string
   fps: number
-  frames: { received: number; processed: number; dropped: number }
+  frames: { received: number; processed: number; dropped: number; skipped: number }
 }
 export interface StatusJson {
   pid: number

@@ -1,12 +1,7 @@
 // One supervised camera: runs its GStreamer child (child.ts), parses frames off the pipe, and
 // restarts it (exponential backoff with jitter) when it stalls, errors or exits. Size
-// negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts.
-//
-// Flow control (opts.flowControl): the camera has one slot downstream (the runtime's
-// waiting frame). It gives its child one frame credit when that slot is free and no
-// credit is out; each delivered frame carries release(), which its consumer calls when
-// the frame leaves the slot. So the child scales, converts and pipes only frames that will
-// be inferred; a live source drops its surplus before the scaler (describe.ts).
+// negotiation is frame-sizes.ts; the fast return of an unreachable camera reachability.ts;
+// flow control (opts.flowControl) frame-credits.ts.
 import type { Logger } from '../log/logger.js'
 import type { CameraConfig } from '../config/schema.js'
 import { redact } from '../log/redact.js'
@@ -21,6 +16,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { FpsMeter } from './rate.js'
 import { parseSegmentEvent, streamTimeSeconds, type Segment } from './segment.js'
 import { grantCredits, signalGroup, spawnGst, stopGst, type SpawnedGst } from './child.js'
+import { FrameCredits } from './frame-credits.js'
 
 export interface CameraOptions {
   name: string
@@ -58,11 +54,7 @@ export class Camera {
   private dropped = 0
   /** Frames the children's gates dropped before scaling: earlier children's, the current one's. */
   private skipped = { before: 0, child: 0 }
-  /** The delivered frame not yet released (flow control), and when the last was. */
-  private slotFrame: Frame | null = null
-  private slotFreedAt = 0
-  /** Credits given to the current child and not yet used by a frame. */
-  private credits = 0
+  private readonly credits: FrameCredits | null
   private readonly fpsIn = new FpsMeter()
   private readonly fpsOut = new FpsMeter()
   private lastFrameAt: number | null = null
@@ -89,6 +81,16 @@ export class Camera {
       release: (f) => this.deliver(f),
       rescale: () => this.rescale(),
     })
+    this.credits = opts.flowControl
+      ? new FrameCredits({
+          now: this.now,
+          grant: () => {
+            if (!this.proc || this.stopping) return false
+            grantCredits(this.proc)
+            return true
+          },
+        })
+      : null
   }
 
   get name(): string {
@@ -171,8 +173,7 @@ export class Camera {
     })
     this.proc = proc
     this.skipped = { before: this.skipped.before + this.skipped.child, child: 0 }
-    this.credits = 0
-    this.grantCredit()
+    this.credits?.newChild()
     const { child } = proc
     const parser = new GdpParser()
     let garbled = false
@@ -224,25 +225,8 @@ export class Camera {
       return
     }
     if (p.kind !== 'buffer') return
-    if (this.credits > 0) this.credits--
     this.onBuffer(p)
-    this.grantCredit()
-  }
-
-  /** Flow control: one credit out at a time, and only while the slot downstream is free. */
-  private grantCredit(): void {
-    const proc = this.proc
-    if (!this.opts.flowControl || !proc || this.stopping) return
-    if (this.credits > 0 || this.slotFrame !== null) return
-    this.credits++
-    grantCredits(proc)
-  }
-
-  private released(frame: Frame): void {
-    if (this.slotFrame !== frame) return
-    this.slotFrame = null
-    this.slotFreedAt = this.now()
-    this.grantCredit()
+    this.credits?.used()
   }
 
   private onBuffer(p: Extract<GdpPacket, { kind: 'buffer' }>): void {
@@ -288,10 +272,7 @@ export class Camera {
     this.lastFrameAt = now
     this.delivered++
     this.fpsOut.tick(now)
-    if (this.opts.flowControl) {
-      this.slotFrame = frame
-      frame.release = () => this.released(frame)
-    }
+    this.credits?.hold(frame)
     if (this.state !== 'streaming') {
       this.streamingSince = now
       this.lastError = null
@@ -331,12 +312,12 @@ export class Camera {
   private checkStall(): void {
     if (!this.proc || this.stopping || this.fault) return
     // A frame waiting for the model holds the child back: that is not a stall.
-    if (this.slotFrame !== null) return
+    if (this.credits?.holding) return
     const limit = this.opts.config.stall_timeout * 1000
     const now = this.now()
     const since = Math.max(
       this.state === 'streaming' && this.lastFrameAt !== null ? this.lastFrameAt : this.spawnedAt,
-      this.slotFreedAt,
+      this.credits?.freedAt ?? 0,
     )
     if (now - since < limit) return
     const reason =
