@@ -14,17 +14,16 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { execFile } from 'node:child_process'
 import { APP_ROOT, resolveModelConfig } from '../config/load.js'
 import { DetectSchema } from '../config/schema.js'
 import { DetectorEngine } from '../runtime/engine.js'
 import { startMosquitto, startRtspServer, type Service } from './services.js'
 import { Daemon, sleep } from './bench-daemon.js'
 import { childCpuSeconds } from './proc-cpu.js'
+import { peer, peerModel } from './opencv-peer.js'
 import { median, type BenchFigure, type BenchOptions, type BenchRunner } from './types.js'
 
 const CLIP = path.join(APP_ROOT, 'models', 'clip', 'shapes-clip.mp4')
-const PEER = path.join(APP_ROOT, 'scripts', 'bench', 'opencv_peer.py')
 
 /** Back-to-back inference of one camera's frames on the engine the daemon uses. */
 async function pureFps(model: string, ort: OrtSettings, seconds: number): Promise<number> {
@@ -152,56 +151,6 @@ async function live(
   }
 }
 
-/**
- * The same model as a script writer would hand it to OpenCV 4.6 (which reads neither a
- * dynamic batch dimension nor the shape arithmetic around it): batch fixed to 1 with the
- * onnx package, then onnxruntime's basic graph optimisation folds the shape constants.
- * The network and its weights are unchanged; the manifest goes beside it.
- */
-async function peerModel(model: string, dir: string): Promise<string> {
-  const fixed = path.join(dir, 'peer-static.onnx')
-  const out = path.join(dir, 'peer.onnx')
-  await new Promise<void>((resolve, reject) =>
-    execFile(
-      '/usr/bin/python3',
-      [
-        '-c',
-        'import onnx,sys\nm=onnx.load(sys.argv[1])\nfor t in list(m.graph.input)+list(m.graph.output):\n d=t.type.tensor_type.shape.dim[0]\n d.ClearField("dim_param"); d.dim_value=1\nonnx.save(m,sys.argv[2])',
-        model,
-        fixed,
-      ],
-      (err) => (err ? reject(new Error(err.message)) : resolve()),
-    ),
-  )
-  const ort = (await import('onnxruntime-node')).default
-  const s = await ort.InferenceSession.create(fixed, {
-    graphOptimizationLevel: 'basic',
-    optimizedModelFilePath: out,
-  })
-  await s.release()
-  const manifest = model.replace(/\.onnx$/i, '.yaml')
-  if (fs.existsSync(manifest)) fs.copyFileSync(manifest, path.join(dir, 'peer.yaml'))
-  return out
-}
-
-function peer(model: string, threads: number, seconds: number): Promise<{ fps: number } | { error: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      '/usr/bin/python3',
-      [PEER, model, CLIP, '--threads', String(threads), '--seconds', String(seconds)],
-      { timeout: (seconds + 120) * 1000 },
-      (err, stdout) => {
-        const line = stdout.trim().split('\n').at(-1) ?? ''
-        try {
-          resolve(JSON.parse(line) as { fps: number } | { error: string })
-        } catch {
-          resolve({ error: err ? err.message : `no result: ${line}` })
-        }
-      },
-    )
-  })
-}
-
 export const run: BenchRunner = async ({ quick, log, model: given }: BenchOptions) => {
   const model = given ?? path.join(APP_ROOT, 'models', 'csp-shapes.onnx')
   // What the daemon runs with by default: model.threads auto, no spin-waiting.
@@ -272,7 +221,7 @@ export const run: BenchRunner = async ({ quick, log, model: given }: BenchOption
         }
       }
       r.perBox.push(best)
-      const p = peerOnnx ? await peer(peerOnnx, threads, secs) : { error: 'no model for the peer' }
+      const p = peerOnnx ? await peer(peerOnnx, CLIP, threads, secs) : { error: 'no model for the peer' }
       if ('fps' in p) r.peer.push(p.fps)
       else log(`opencv peer: ${p.error}`)
     }
