@@ -311,9 +311,9 @@ export class Camera {
 
   private checkStall(): void {
     if (!this.proc || this.stopping || this.fault) return
-    // A frame waiting for the model holds the child back: that is not a stall.
-    if (this.credits?.holding) return
     const limit = this.opts.config.stall_timeout * 1000
+    // A frame waiting for the model holds the child back: that is not a stall.
+    if (this.credits?.holding) return this.credits.expire(limit)
     const now = this.now()
     const since = Math.max(
       this.state === 'streaming' && this.lastFrameAt !== null ? this.lastFrameAt : this.spawnedAt,

@@ -6,8 +6,9 @@
 import type { Frame } from './frame.js'
 
 export class FrameCredits {
-  /** The delivered frame not yet released. */
+  /** The delivered frame not yet released, and since when. */
   private slot: Frame | null = null
+  private heldAt = 0
   /** Credits the current child has and has not used. */
   private out = 0
   /** When the slot was last freed: the child's silence before that is not a stall. */
@@ -31,12 +32,25 @@ export class FrameCredits {
   /** `frame` was delivered: it holds the slot until its consumer releases it. */
   hold(frame: Frame): void {
     this.slot = frame
+    this.heldAt = this.opts.now()
     frame.release = () => {
-      if (this.slot !== frame) return
-      this.slot = null
-      this.freedAt = this.opts.now()
-      this.maybeGrant()
+      if (this.slot === frame) this.free()
     }
+  }
+
+  /**
+   * A frame held longer than `limitMs` frees the slot anyway: while a model loads for
+   * minutes, the next frame then takes the waiting one's place (it is fresher), and a
+   * frame whose release() was lost cannot stop the camera for good.
+   */
+  expire(limitMs: number): void {
+    if (this.slot !== null && this.opts.now() - this.heldAt >= limitMs) this.free()
+  }
+
+  private free(): void {
+    this.slot = null
+    this.freedAt = this.opts.now()
+    this.maybeGrant()
   }
 
   /** A frame waits for the model: the child is held back, not stalled. */
