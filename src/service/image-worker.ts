@@ -17,7 +17,9 @@ export interface ImageJob {
   objects: DrawObject[]
 }
 
-export type ImageDone = { id: number; ok: true; bytes: number } | { id: number; ok: false; error: string }
+/** encodeMs: the CPU part, drawing and encoding (the pace of event-snapshots.ts is set from it). */
+export type ImageDone =
+  { id: number; ok: true; bytes: number; encodeMs: number } | { id: number; ok: false; error: string }
 
 const port = parentPort
 if (!port) throw new Error('image-worker.ts must run as a worker thread')
@@ -25,17 +27,19 @@ if (!port) throw new Error('image-worker.ts must run as a worker thread')
 port.on('message', (job: ImageJob) => {
   void (async () => {
     try {
+      const t0 = performance.now()
       const jpeg = encodeJpeg(
         drawDetections(job.rgb, job.width, job.height, job.objects),
         job.width,
         job.height,
         80,
       )
+      const encodeMs = performance.now() - t0
       await fs.promises.mkdir(path.dirname(job.file), { recursive: true })
       const tmp = `${job.file}.tmp`
       await fs.promises.writeFile(tmp, jpeg)
       await fs.promises.rename(tmp, job.file)
-      port.postMessage({ id: job.id, ok: true, bytes: jpeg.length } satisfies ImageDone)
+      port.postMessage({ id: job.id, ok: true, bytes: jpeg.length, encodeMs } satisfies ImageDone)
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       port.postMessage({

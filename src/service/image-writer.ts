@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js'
 import { workerUrl } from '../worker-url.js'
 import type { ImageDone, ImageJob } from './image-worker.js'
 
-export type WriteResult = { ok: true; bytes: number } | { ok: false; error: string }
+export type WriteResult = { ok: true; bytes: number; encodeMs: number } | { ok: false; error: string }
 
 export class ImageWriter {
   private worker: Worker | null = null
@@ -25,7 +25,7 @@ export class ImageWriter {
       this.pending.delete(m.id)
       // Idle, the thread must not keep the process alive; busy, it must finish its images.
       if (this.pending.size === 0) w.unref()
-      done?.(m.ok ? { ok: true, bytes: m.bytes } : { ok: false, error: m.error })
+      done?.(m.ok ? { ok: true, bytes: m.bytes, encodeMs: m.encodeMs } : { ok: false, error: m.error })
     })
     w.on('error', (err) => this.log.error({ err }, 'image worker failed; snapshots are not written'))
     w.on('exit', () => {

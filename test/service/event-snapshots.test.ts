@@ -88,3 +88,24 @@ t.test('a directory that cannot be written: counted and logged, never thrown', a
   const warned = lines().filter((l) => /cannot write an event snapshot/.test(String(l.msg)))
   t.equal(warned.length, 1, 'one log line for the episode, not one per frame')
 })
+
+t.test('encoding is paced: after an encode of d ms the next waits d x (1/share - 1)', async (t) => {
+  const dir = path.join(tempDir(t), 'snapshots')
+  const share = 0.1
+  const s = new EventSnapshots(dir, recordingLogger().log, share)
+  s.start()
+  t.teardown(() => s.stop())
+  const done: number[] = []
+  const stamp = (p: Promise<unknown>) => p.then(() => done.push(Date.now()))
+  const first = stamp(s.write(request('dev/gate/1-1')))
+  const second = stamp(s.write(request('dev/gate/1-2')))
+  await first
+  const d = s.stats().encode_ms
+  await second
+  const gap = done[1]! - done[0]!
+  t.ok(
+    gap >= d * (1 / share - 1) * 0.9,
+    `the second waited ${gap} ms after the first, which took ${d} ms (share ${share})`,
+  )
+  t.equal(s.stats().written, 2)
+})
