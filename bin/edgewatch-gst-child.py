@@ -31,7 +31,7 @@ Beyond gst-launch-1.0, two things the daemon asks for in the environment:
   bin posts its EOS message only once. The pipeline pauses around the seek and restarts
   its clock at 0, so a file paced at real time (clocksync) is paced again in every loop;
 - EDGEWATCH_FLOW=gate|block: frame credits. The daemon writes one byte on stdin for each
-  frame it can take (it has room for one per camera: camera.ts). A pad probe on the sink
+  frame it can take (it has room for one per camera: frame-credits.ts). A pad probe on the sink
   pad of the element named `ewgate` (the scaler, describe.ts GATE_ELEMENT) lets a buffer
   through only against a credit, so no frame is scaled, converted or piped that the model
   will not see. `gate` drops the buffers that find no credit (a live source cannot wait;
