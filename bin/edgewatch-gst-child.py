@@ -161,39 +161,39 @@ class Gate:
 LOOP_MESSAGE = "ewloop"
 
 
-def report_source_caps(pipeline):
-    """Prints the decoded size as it reaches `ewsource`, before any scaling."""
-    element = pipeline.get_by_name(SOURCE_CAPS_ELEMENT)
+def probe_sink_events(pipeline, name, on_event):
+    """Calls on_event(event) for each downstream event at the sink pad of element `name`."""
+    element = pipeline.get_by_name(name)
     pad = element.get_static_pad("sink") if element is not None else None
     if pad is None:
         return False
+    pad.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, lambda _pad, info: on_event(info.get_event()))
+    return True
 
-    def on_event(_pad, info):
-        event = info.get_event()
+
+def report_source_caps(pipeline):
+    """Prints the decoded size as it reaches `ewsource`, before any scaling."""
+
+    def on_event(event):
         if event.type == Gst.EventType.CAPS:
-            out("%s: caps = %s" % (pad.get_path_string(), event.parse_caps().to_string()))
+            path = pipeline.get_by_name(SOURCE_CAPS_ELEMENT).get_static_pad("sink").get_path_string()
+            out("%s: caps = %s" % (path, event.parse_caps().to_string()))
         return Gst.PadProbeReturn.OK
 
-    pad.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, on_event)
-    return True
+    return probe_sink_events(pipeline, SOURCE_CAPS_ELEMENT, on_event)
 
 
 def loop_at_end(pipeline):
     """Turns the end of stream at the gate into a loop request for the main thread."""
-    element = pipeline.get_by_name(GATE_ELEMENT)
-    pad = element.get_static_pad("sink") if element is not None else None
-    if pad is None:
-        return False
 
-    def on_event(_pad, info):
-        if info.get_event().type != Gst.EventType.EOS:
+    def on_event(event):
+        if event.type != Gst.EventType.EOS:
             return Gst.PadProbeReturn.OK
         # A streaming thread must not seek its own pipeline: the main thread does.
         pipeline.post_message(Gst.Message.new_application(pipeline, Gst.Structure.new_empty(LOOP_MESSAGE)))
         return Gst.PadProbeReturn.DROP
 
-    pad.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, on_event)
-    return True
+    return probe_sink_events(pipeline, GATE_ELEMENT, on_event)
 
 
 def rewind(pipeline):
