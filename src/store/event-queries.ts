@@ -1,6 +1,7 @@
 // Reading events: `edgewatch events` (read-only connection, safe while the daemon writes),
 // /api/events, and the daemon itself (events a crash left open; retention).
 import type { Db } from './db.js'
+import { whereOf } from './queries.js'
 import type { EventBody, SnapshotMeta } from '../tracking/object-events.js'
 
 export interface EventQuery {
@@ -59,29 +60,14 @@ function toBody(r: Row): EventBody {
 
 /** Newest first (by start), through the (camera, start_ts) / (start_ts) indexes. */
 export function queryEvents(db: Db, q: EventQuery): EventBody[] {
-  const where: string[] = []
-  const args: (string | number)[] = []
-  if (q.camera !== undefined) {
-    where.push('camera = ?')
-    args.push(q.camera)
-  }
-  if (q.label !== undefined) {
-    where.push('label = ?')
-    args.push(q.label)
-  }
-  if (q.since !== undefined) {
-    where.push('start_ts >= ?')
-    args.push(q.since)
-  }
-  if (q.active) where.push('end_ts IS NULL')
-  if (q.zone !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM json_each(events.entered_zones) WHERE value = ?)')
-    args.push(q.zone)
-  }
-  const sql =
-    'SELECT * FROM events' +
-    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    ' ORDER BY start_ts DESC, id DESC LIMIT ?'
+  const { where, args } = whereOf([
+    ['camera = ?', q.camera],
+    ['label = ?', q.label],
+    ['start_ts >= ?', q.since],
+    ['end_ts IS NULL', q.active ? true : undefined],
+    ['EXISTS (SELECT 1 FROM json_each(events.entered_zones) WHERE value = ?)', q.zone],
+  ])
+  const sql = 'SELECT * FROM events' + where + ' ORDER BY start_ts DESC, id DESC LIMIT ?'
   return (db.prepare(sql).all(...args, q.limit) as Row[]).map(toBody)
 }
 

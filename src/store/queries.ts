@@ -21,24 +21,30 @@ export interface DetectionRow {
   box: [number, number, number, number]
 }
 
+/**
+ * ` WHERE a AND b` of the conditions whose value is given, and the values for their `?`s in
+ * order; '' when none is. A condition with the value `true` has no `?` (e.g. `x IS NULL`).
+ */
+export function whereOf(conds: [sql: string, value: string | number | true | undefined][]): {
+  where: string
+  args: (string | number)[]
+} {
+  const given = conds.filter((c): c is [string, string | number | true] => c[1] !== undefined)
+  return {
+    where: given.length ? ` WHERE ${given.map(([sql]) => sql).join(' AND ')}` : '',
+    args: given.flatMap(([, v]) => (v === true ? [] : [v])),
+  }
+}
+
 export function queryDetections(db: Db, q: DetectionQuery): DetectionRow[] {
-  const where: string[] = []
-  const args: (string | number)[] = []
-  if (q.camera !== undefined) {
-    where.push('camera = ?')
-    args.push(q.camera)
-  }
-  if (q.label !== undefined) {
-    where.push('label = ?')
-    args.push(q.label)
-  }
-  if (q.since !== undefined) {
-    where.push('ts >= ?')
-    args.push(q.since)
-  }
+  const { where, args } = whereOf([
+    ['camera = ?', q.camera],
+    ['label = ?', q.label],
+    ['ts >= ?', q.since],
+  ])
   const sql =
     'SELECT camera, seq, ts, pts, label, class, score, x1, y1, x2, y2 FROM detections' +
-    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    where +
     ' ORDER BY ts DESC, id DESC LIMIT ?'
   const rows = db.prepare(sql).all(...args, q.limit) as (Omit<DetectionRow, 'box'> & {
     x1: number
