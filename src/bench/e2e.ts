@@ -11,11 +11,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import mqtt from 'mqtt'
-import { APP_ROOT, BUNDLED_MODEL, resolveModelConfig } from '../config/load.js'
-import { DetectSchema } from '../config/schema.js'
-import { DetectorEngine } from '../runtime/engine.js'
+import { APP_ROOT, BUNDLED_MODEL } from '../config/load.js'
 import { encodeMp4, startMosquitto, startRtspServer, type Service } from './services.js'
 import { Daemon, sleep } from './bench-daemon.js'
+import { daemonOrt, pureFps as measurePure } from './pure-inference.js'
 import { median, percentile, type BenchFigure, type BenchOptions, type BenchRunner } from './types.js'
 
 const CLIP = path.join(APP_ROOT, 'models', 'clip', 'shapes-clip.mp4')
@@ -24,35 +23,6 @@ const base = (brokerUrl: string, emptyFrames = false) => [
   'device: { id: bench }',
   `mqtt: { url: "${brokerUrl}", publish_empty_frames: ${emptyFrames} }`,
 ]
-
-/** (1) Pure inference throughput: back-to-back preprocess + run + decode of one camera's frames. */
-async function pureInferenceFps(seconds: number): Promise<number> {
-  const engine = new DetectorEngine(resolveModelConfig({}, BUNDLED_MODEL), DetectSchema.parse({}))
-  const info = await engine.open()
-  const { width, height } = info.input
-  const h = Math.round((height * 480) / 640)
-  let n = 0
-  const t0 = Date.now()
-  while (Date.now() - t0 < seconds * 1000) {
-    await engine.infer([
-      {
-        camera: 'b',
-        seq: n,
-        pts: null,
-        ts: Date.now(),
-        width,
-        height: h,
-        sourceWidth: 640,
-        sourceHeight: 480,
-        data: new Uint8Array(width * h * 3).fill(100 + (n % 50)),
-      },
-    ])
-    n++
-  }
-  const fps = n / ((Date.now() - t0) / 1000)
-  await engine.close()
-  return fps
-}
 
 /**
  * A 640×480 H.264 clip at `fps`, for a camera that delivers faster than the model runs.
@@ -172,7 +142,7 @@ export const run: BenchRunner = async ({ quick, log }: BenchOptions) => {
     }
     for (let i = 0; i < runs; i++) {
       const dir = (name: string) => fs.mkdtempSync(path.join(root, `${name}-`))
-      pure.push(await pureInferenceFps(quick ? 4 : 8))
+      pure.push(await measurePure(BUNDLED_MODEL, daemonOrt(BUNDLED_MODEL), quick ? 4 : 8))
       sat.push(await saturated(dir('sat'), broker, fast, secs))
       log(
         `e2e run ${i + 1}: pure ${pure.at(-1)!.toFixed(1)} fps, saturated ${sat.at(-1)!.fps.toFixed(1)} fps`,

@@ -14,56 +14,15 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { APP_ROOT, resolveModelConfig } from '../config/load.js'
-import { DetectSchema } from '../config/schema.js'
-import { DetectorEngine } from '../runtime/engine.js'
+import { APP_ROOT } from '../config/load.js'
 import { startMosquitto, startRtspServer, type Service } from './services.js'
 import { Daemon, sleep } from './bench-daemon.js'
 import { childCpuSeconds } from './proc-cpu.js'
+import { daemonOrt, pureFps, type OrtSettings } from './pure-inference.js'
 import { peer, peerModel } from './opencv-peer.js'
 import { median, type BenchFigure, type BenchOptions, type BenchRunner } from './types.js'
 
 const CLIP = path.join(APP_ROOT, 'models', 'clip', 'shapes-clip.mp4')
-
-/** Back-to-back inference of one camera's frames on the engine the daemon uses. */
-async function pureFps(model: string, ort: OrtSettings, seconds: number): Promise<number> {
-  const engine = new DetectorEngine(
-    resolveModelConfig({ threads: ort.threads, spin_wait: ort.spin, providers: ['cpu'] }, model),
-    DetectSchema.parse({}),
-  )
-  const info = await engine.open()
-  const { width, height } = info.input
-  const h = Math.min(height, Math.round((width * 480) / 640) & ~1)
-  let n = 0
-  const data = new Uint8Array(width * h * 3)
-  const t0 = performance.now()
-  while (performance.now() - t0 < seconds * 1000) {
-    data.fill(100 + (n % 50))
-    await engine.infer([
-      {
-        camera: 'b',
-        seq: n,
-        pts: null,
-        ts: Date.now(),
-        width,
-        height: h,
-        sourceWidth: 640,
-        sourceHeight: 480,
-        data: data.slice(),
-      },
-    ])
-    n++
-  }
-  const fps = n / ((performance.now() - t0) / 1000)
-  await engine.close()
-  return fps
-}
-
-/** onnxruntime's threads and spin-waiting, the same for pure inference and the daemon. */
-interface OrtSettings {
-  threads: number
-  spin: boolean
-}
 
 function daemonConfig(model: string, ort: OrtSettings, broker: Service, cameras: string[]): string[] {
   return [
@@ -153,8 +112,7 @@ async function live(
 
 export const run: BenchRunner = async ({ quick, log, model: given }: BenchOptions) => {
   const model = given ?? path.join(APP_ROOT, 'models', 'csp-shapes.onnx')
-  // What the daemon runs with by default: model.threads auto, no spin-waiting.
-  const ort: OrtSettings = { threads: resolveModelConfig({}, model).threads, spin: false }
+  const ort = daemonOrt(model)
   const threads = ort.threads
   const runs = quick ? 1 : 3
   const secs = quick ? 6 : 12
