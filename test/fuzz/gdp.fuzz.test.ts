@@ -6,32 +6,11 @@
 // Memory stays bounded: a header that claims a huge payload is refused before any
 // allocation, and the parser holds at most one payload.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
 import { GdpError, GdpParser, GDP_HEADER_SIZE, GDP_MAX_PAYLOAD } from '../../src/pipeline/gdp.js'
 import { parseVideoCaps, sourceCapsFromVerboseLine } from '../../src/pipeline/caps.js'
 import { parseSegmentEvent, streamTimeSeconds } from '../../src/pipeline/segment.js'
 import { count, Random, seeds } from './random.js'
-
-function gdppay(width: number, height: number, buffers: number): Buffer {
-  const r = spawnSync(
-    'gst-launch-1.0',
-    [
-      '-q',
-      'videotestsrc',
-      `num-buffers=${buffers}`,
-      '!',
-      `video/x-raw,format=RGB,width=${width},height=${height},framerate=5/1`,
-      '!',
-      'gdppay',
-      '!',
-      'fdsink',
-      'fd=1',
-    ],
-    { maxBuffer: 64 << 20 },
-  )
-  if (r.status !== 0) throw new Error(`gst-launch failed: ${r.stderr.toString()}`)
-  return r.stdout
-}
+import { gdppay } from '../harness/gdppay.js'
 
 /** Feeds `bytes` in random chunks; the outcome, or what escaped that should not have. */
 function feed(bytes: Uint8Array, r: Random): { packets: number; gdpError: boolean; escaped: unknown } {

@@ -1,7 +1,6 @@
 // Pure units of the ingest: GDP framing (against real gdppay output), caps, pipeline
 // descriptions (Jetson strings included), decoder choice, error classification, backoff.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
 import { GdpError, GdpParser, type GdpPacket } from '../../src/pipeline/gdp.js'
 import { parseVideoCaps, rgbStride, sourceCapsFromVerboseLine } from '../../src/pipeline/caps.js'
 import { describePipeline, fitSize, splitDescription, quote } from '../../src/pipeline/describe.js'
@@ -14,27 +13,7 @@ import { classifyGstError, StderrScanner } from '../../src/pipeline/errors.js'
 import { Backoff } from '../../src/pipeline/backoff.js'
 import { FpsMeter } from '../../src/pipeline/rate.js'
 import { CameraSchema } from '../../src/config/schema.js'
-
-function gdppay(width: number, height: number, buffers: number): Buffer {
-  const r = spawnSync(
-    'gst-launch-1.0',
-    [
-      '-q',
-      'videotestsrc',
-      `num-buffers=${buffers}`,
-      '!',
-      `video/x-raw,format=RGB,width=${width},height=${height},framerate=5/1`,
-      '!',
-      'gdppay',
-      '!',
-      'fdsink',
-      'fd=1',
-    ],
-    { maxBuffer: 64 << 20 },
-  )
-  if (r.status !== 0) throw new Error(`gst-launch failed: ${r.stderr.toString()}`)
-  return r.stdout
-}
+import { gdppay } from '../harness/gdppay.js'
 
 function parseAll(bytes: Buffer, chunk: number): GdpPacket[] {
   const p = new GdpParser()
