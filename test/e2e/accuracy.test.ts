@@ -9,10 +9,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import mqtt from 'mqtt'
 import Database from 'better-sqlite3'
-import { BIN, REPO } from '../harness/cli.js'
+import { REPO } from '../harness/cli.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { startRtspServer } from '../harness/rtsp-server.js'
-import { startProcess, waitForOutput } from '../harness/process.js'
+import { playClipOnce } from '../harness/play-clip.js'
 import { tempDir } from '../harness/tmp.js'
 import { meanAveragePrecision, mapRange, type PredBox, type TruthBox } from '../harness/map.js'
 
@@ -39,7 +39,6 @@ interface Message {
 
 t.test('clip → RTSP → daemon → MQTT: mAP@0.5 ≥ 0.9, no seq gaps, messages equal the database', async (t) => {
   const truth = JSON.parse(fs.readFileSync(TRUTH, 'utf8')) as ClipTruth
-  const clipSeconds = truth.frames.length / truth.fps
   const dir = tempDir(t)
   const broker = await startMosquitto(t)
   const rtsp = await startRtspServer(t, { mounts: { '/shapes': `clip:${CLIP}` } })
@@ -64,22 +63,12 @@ t.test('clip → RTSP → daemon → MQTT: mAP@0.5 ≥ 0.9, no seq gaps, message
       'http: { enabled: false }',
     ].join('\n') + '\n',
   )
-  const daemon = startProcess(process.execPath, [BIN, 'run', '--config', config], { cwd: REPO })
-  t.teardown(() => daemon.kill('SIGKILL'))
-  await waitForOutput(daemon, (o) => o.includes('"msg":"ready"'), 120_000)
-
-  // Play the clip once: until a frame near its end arrived (or the stream restarted from
-  // the beginning after its end), bounded by the clip length plus a margin.
-  const deadline = Date.now() + (clipSeconds + 60) * 1000
-  const lastPts = (truth.frames.length - 3) / truth.fps
-  while (Date.now() < deadline) {
-    if (received.some((m) => (m.pts ?? 0) >= lastPts)) break
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  process.kill(daemon.child.pid!, 'SIGTERM')
-  const exit = await daemon.exited
-  t.equal(exit.code, 0, 'daemon exits 0 on SIGTERM')
-  await new Promise((r) => setTimeout(r, 500)) // let the last deliveries reach the subscriber
+  // Play the clip once: until a frame near its end arrived, bounded by the clip length
+  // plus a margin.
+  const code = await playClipOnce(t, config, { frames: truth.frames.length, fps: truth.fps }, (last) =>
+    received.some((m) => (m.pts ?? 0) >= last),
+  )
+  t.equal(code, 0, 'daemon exits 0 on SIGTERM')
 
   // Every processed frame has its message: seq runs 1..N without gaps (duplicates allowed).
   const bySeq = new Map<number, Message>()

@@ -14,10 +14,10 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import mqtt from 'mqtt'
-import { BIN, REPO } from '../harness/cli.js'
+import { REPO } from '../harness/cli.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { startRtspServer } from '../harness/rtsp-server.js'
-import { startProcess, waitForOutput } from '../harness/process.js'
+import { playClipOnce } from '../harness/play-clip.js'
 import { tempDir } from '../harness/tmp.js'
 import { scoreTracking, type Box, type MotFrame } from '../harness/mot.js'
 import { insidePolygon, referencePoint, sideOf, type Point } from '../../src/analytics/geometry.js'
@@ -72,7 +72,6 @@ interface EventMessage {
 
 t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts', async (t) => {
   const truth = JSON.parse(fs.readFileSync(TRUTH, 'utf8')) as ClipTruth
-  const clipSeconds = truth.frames.length / truth.fps
   const dir = tempDir(t)
   const broker = await startMosquitto(t)
   const rtsp = await startRtspServer(t, { mounts: { '/tracks': `clip:${CLIP}` } })
@@ -126,18 +125,10 @@ t.test('tracking clip → RTSP → daemon → MQTT: identities, events, counts',
       'http: { enabled: false }',
     ].join('\n') + '\n',
   )
-  const daemon = startProcess(process.execPath, [BIN, 'run', '--config', config], { cwd: REPO })
-  t.teardown(() => daemon.kill('SIGKILL'))
-  await waitForOutput(daemon, (o) => o.includes('"msg":"ready"'), 120_000)
-  const deadline = Date.now() + (clipSeconds + 60) * 1000
-  const lastPts = (truth.frames.length - 3) / truth.fps
-  while (Date.now() < deadline) {
-    if (detections.some((m) => (m.pts ?? 0) >= lastPts)) break
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  process.kill(daemon.child.pid!, 'SIGTERM')
-  t.equal((await daemon.exited).code, 0, 'daemon exits 0 on SIGTERM')
-  await new Promise((r) => setTimeout(r, 500))
+  const code = await playClipOnce(t, config, { frames: truth.frames.length, fps: truth.fps }, (last) =>
+    detections.some((m) => (m.pts ?? 0) >= last),
+  )
+  t.equal(code, 0, 'daemon exits 0 on SIGTERM')
 
   // ---- identities -----------------------------------------------------------------
   const frames = new Map<number, Detections>()
