@@ -1,6 +1,6 @@
 // A full disk (a real 1 MiB tmpfs): record() does not throw, results still go out live,
 // failures are counted, the database stays intact, and storing resumes when space returns.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -19,16 +19,27 @@ function mountTmpfs(dir: string, size: string): boolean {
   )
 }
 
-t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) => {
+/**
+ * A 1 MiB tmpfs with a 256 KiB filler file in it (removing the filler frees the space), or
+ * null, with a pass that says why, where mount is not allowed. Needs root (or
+ * CAP_SYS_ADMIN); SQLITE_FULL can only be reached for real this way.
+ */
+function smallDisk(t: Test): { mnt: string; filler: string } | null {
   const mnt = path.join(tempDir(t), 'small')
   if (!mountTmpfs(mnt, '1m')) {
-    // Needs root (or CAP_SYS_ADMIN) for mount; SQLITE_FULL can only be reached for real this way.
     t.pass('SKIPPED: cannot mount a tmpfs here (not root?)')
-    return
+    return null
   }
   t.teardown(() => void spawnSync('umount', ['-l', mnt]))
   const filler = path.join(mnt, 'filler')
   fs.writeFileSync(filler, Buffer.alloc(256 * 1024, 1))
+  return { mnt, filler }
+}
+
+t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) => {
+  const disk = smallDisk(t)
+  if (!disk) return
+  const { mnt, filler } = disk
 
   const broker = await startMosquitto(t)
   const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
@@ -91,14 +102,9 @@ t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) 
 })
 
 t.test('disk full, then a restart: an id that went out live is never given again', async (t) => {
-  const mnt = path.join(tempDir(t), 'small')
-  if (!mountTmpfs(mnt, '1m')) {
-    t.pass('SKIPPED: cannot mount a tmpfs here (not root?)')
-    return
-  }
-  t.teardown(() => void spawnSync('umount', ['-l', mnt]))
-  const filler = path.join(mnt, 'filler')
-  fs.writeFileSync(filler, Buffer.alloc(256 * 1024, 1))
+  const disk = smallDisk(t)
+  if (!disk) return
+  const { mnt, filler } = disk
   const open = async () => {
     const s = new Store({
       storage: storageConfig(path.join(mnt, 'e.db')),
