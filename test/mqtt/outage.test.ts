@@ -2,11 +2,10 @@
 // arrives, per camera in order, no gaps in seq, duplicates only as identical resends.
 import t from 'tap'
 import path from 'node:path'
-import { Store } from '../../src/store/store.js'
 import { Publisher } from '../../src/mqtt/publisher.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { tempDir } from '../harness/tmp.js'
-import { mqttConfig, result, silentLog, storageConfig } from '../store/helpers.js'
+import { mqttConfig, result, silentLog, testStore } from '../store/helpers.js'
 import { checkDelivery, subscribe, until } from './helpers.js'
 
 const OUTAGE_MS = Number(process.env.EDGEWATCH_OUTAGE_MS ?? 30_000)
@@ -19,13 +18,7 @@ t.test(`broker down for ${OUTAGE_MS / 1000} s: nothing lost, order kept`, async 
     clean: false,
     clientId: 'outage-subscriber',
   })
-  const store = new Store({
-    storage: storageConfig(path.join(tempDir(t), 'e.db')),
-    deviceId: 'gate-01',
-    topicPrefix: 'edgewatch',
-    publishEmptyFrames: false,
-    log: silentLog(),
-  })
+  const store = testStore(path.join(tempDir(t), 'e.db'))
   await store.start()
   const publisher = new Publisher({
     mqtt: mqttConfig({ url: broker.url, max_inflight: 16, stats_interval: 60 }),

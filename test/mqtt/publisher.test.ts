@@ -3,12 +3,11 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Store } from '../../src/store/store.js'
 import { Publisher } from '../../src/mqtt/publisher.js'
 import { StatsPublisher } from '../../src/mqtt/stats-publisher.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { tempDir } from '../harness/tmp.js'
-import { mqttConfig, result, silentLog, storageConfig } from '../store/helpers.js'
+import { mqttConfig, result, silentLog, testStore } from '../store/helpers.js'
 import { checkDelivery, subscribe, until } from './helpers.js'
 
 async function setup(
@@ -16,13 +15,7 @@ async function setup(
   mqttOver: Record<string, unknown>,
   device = 'gate-01',
 ) {
-  const store = new Store({
-    storage: storageConfig(path.join(tempDir(t), 'e.db')),
-    deviceId: device,
-    topicPrefix: 'edgewatch',
-    publishEmptyFrames: false,
-    log: silentLog(),
-  })
+  const store = testStore(path.join(tempDir(t), 'e.db'), { deviceId: device })
   await store.start()
   const publisher = new Publisher({
     mqtt: mqttConfig({ stats_interval: 0.2, max_inflight: 8, ...mqttOver }),

@@ -2,21 +2,14 @@
 import t from 'tap'
 import path from 'node:path'
 import fs from 'node:fs'
-import { Store } from '../../src/store/store.js'
 import { runCli } from '../harness/cli.js'
 import { tempDir } from '../harness/tmp.js'
-import { result, silentLog, storageConfig } from './helpers.js'
+import { result, testStore } from './helpers.js'
 
 t.test('edgewatch detections', async (t) => {
   const dir = tempDir(t)
   const file = path.join(dir, 'e.db')
-  const store = new Store({
-    storage: storageConfig(file),
-    deviceId: 'gate-01',
-    topicPrefix: 'edgewatch',
-    publishEmptyFrames: false,
-    log: silentLog(),
-  })
+  const store = testStore(file)
   await store.start()
   t.teardown(() => store.stop())
   const now = Date.now()

@@ -5,11 +5,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import Database from 'better-sqlite3'
-import { Store } from '../../src/store/store.js'
 import { Publisher } from '../../src/mqtt/publisher.js'
 import { startMosquitto } from '../harness/mosquitto.js'
 import { tempDir } from '../harness/tmp.js'
-import { mqttConfig, result, silentLog, storageConfig } from './helpers.js'
+import { mqttConfig, result, silentLog, testStore } from './helpers.js'
 import { subscribe, until } from '../mqtt/helpers.js'
 
 function mountTmpfs(dir: string, size: string): boolean {
@@ -43,13 +42,7 @@ t.test('disk full: keeps detecting and publishing, counts, recovers', async (t) 
 
   const broker = await startMosquitto(t)
   const sub = await subscribe(t, broker.url, ['edgewatch/+/+/detections'])
-  const store = new Store({
-    storage: storageConfig(path.join(mnt, 'e.db')),
-    deviceId: 'gate-01',
-    topicPrefix: 'edgewatch',
-    publishEmptyFrames: false,
-    log: silentLog(),
-  })
+  const store = testStore(path.join(mnt, 'e.db'))
   await store.start()
   const publisher = new Publisher({
     mqtt: mqttConfig({ url: broker.url, stats_interval: 60 }),
@@ -106,13 +99,7 @@ t.test('disk full, then a restart: an id that went out live is never given again
   if (!disk) return
   const { mnt, filler } = disk
   const open = async () => {
-    const s = new Store({
-      storage: storageConfig(path.join(mnt, 'e.db')),
-      deviceId: 'gate-01',
-      topicPrefix: 'edgewatch',
-      publishEmptyFrames: false,
-      log: silentLog(),
-    })
+    const s = testStore(path.join(mnt, 'e.db'))
     await s.start()
     return s
   }

@@ -3,6 +3,7 @@ import { StorageSchema, MqttSchema } from '../../src/config/schema.js'
 import type { ResolvedConfig } from '../../src/config/load.js'
 import type { InferenceResult } from '../../src/runtime/types.js'
 import { pino } from 'pino'
+import { Store, type StoreOptions } from '../../src/store/store.js'
 
 export const silentLog = () => pino({ level: process.env.EDGEWATCH_TEST_LOG ?? 'silent' })
 
@@ -35,4 +36,16 @@ export function result(camera: string, n: number, objects = 2, ts = 1_764_316_80
       box: [10 + i, 20, 110, 220] as [number, number, number, number],
     })),
   }
+}
+
+/** A Store on `file` as the tests use it: device gate-01, prefix edgewatch, quiet log. */
+export function testStore(file: string, over: Partial<StoreOptions> = {}): Store {
+  return new Store({
+    storage: storageConfig(file),
+    deviceId: 'gate-01',
+    topicPrefix: 'edgewatch',
+    publishEmptyFrames: false,
+    log: silentLog(),
+    ...over,
+  })
 }

@@ -8,10 +8,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { Store } from '../../src/store/store.js'
 import { MIGRATIONS } from '../../src/store/migrations.js'
 import { tempDir } from '../harness/tmp.js'
-import { result, silentLog, storageConfig } from './helpers.js'
+import { result, testStore } from './helpers.js'
 import type { EventChange } from '../../src/tracking/object-events.js'
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'schema-v1.db')
@@ -28,13 +27,7 @@ t.test('a schema-1 database migrates in place and keeps its rows', async (t) => 
   t.equal(oldDetections.length, 86)
   t.equal(oldOutbox.length, 64)
 
-  const store = new Store({
-    storage: storageConfig(file),
-    deviceId: 'gate-01',
-    topicPrefix: 'edgewatch',
-    publishEmptyFrames: false,
-    log: silentLog(),
-  })
+  const store = testStore(file)
   await store.start()
   t.teardown(() => store.stop())
   const db = store.database()!
