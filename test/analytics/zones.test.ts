@@ -10,6 +10,14 @@ import { Tracker, type Detection, type TrackerStep } from '../../src/tracking/tr
 const W = 640
 const H = 480
 const cam = (over: Record<string, unknown>) => CameraSchema.parse({ url: 'rtsp://h/x', ...over })
+const zonesFor = (over: Record<string, unknown>) => new CameraZones('c', cam(over))
+/** A vertical line down the middle of the frame. */
+const MID_LINE = {
+  points: [
+    [0.5, 0],
+    [0.5, 1],
+  ],
+}
 /** A 40x40 box whose bottom centre is at (x, y). */
 const at = (x: number, y: number, label = 'person', score = 0.9): Detection => ({
   label,
@@ -80,19 +88,7 @@ t.test('geometry: the side rule, segments, polygons', async (t) => {
 })
 
 t.test('a line: one crossing per crossing, the direction by the side rule', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      lines: {
-        mid: {
-          points: [
-            [0.5, 0],
-            [0.5, 1],
-          ],
-        },
-      },
-    }),
-  )
+  const z = zonesFor({ lines: { mid: MID_LINE } })
   // left to right (out), then back right to left (in), 10 px a frame
   const path: [number, number][] = []
   for (let x = 200; x <= 440; x += 10) path.push([x, 300])
@@ -102,19 +98,7 @@ t.test('a line: one crossing per crossing, the direction by the side rule', asyn
 })
 
 t.test('jitter on the line and a stop on it count once', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      lines: {
-        mid: {
-          points: [
-            [0.5, 0],
-            [0.5, 1],
-          ],
-        },
-      },
-    }),
-  )
+  const z = zonesFor({ lines: { mid: MID_LINE } })
   const path: [number, number][] = [
     [290, 300],
     [300, 300],
@@ -127,41 +111,35 @@ t.test('jitter on the line and a stop on it count once', async (t) => {
 })
 
 t.test('a line is a segment: passing beside its end is no crossing', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      lines: {
-        short: {
-          points: [
-            [0.5, 0],
-            [0.5, 0.3],
-          ],
-        },
+  const z = zonesFor({
+    lines: {
+      short: {
+        points: [
+          [0.5, 0],
+          [0.5, 0.3],
+        ],
       },
-    }),
-  )
+    },
+  })
   const path: [number, number][] = []
   for (let x = 200; x <= 440; x += 10) path.push([x, 400]) // below the segment's end (y 144)
   t.same(run(z, path).crossings, [])
 })
 
 t.test('a zone is entered and left after inertia frames', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      zones: {
-        yard: {
-          points: [
-            [0, 0.5],
-            [0.5, 0.5],
-            [0.5, 1],
-            [0, 1],
-          ],
-          inertia: 3,
-        },
+  const z = zonesFor({
+    zones: {
+      yard: {
+        points: [
+          [0, 0.5],
+          [0.5, 0.5],
+          [0.5, 1],
+          [0, 1],
+        ],
+        inertia: 3,
       },
-    }),
-  )
+    },
+  })
   // The zone's top edge is y = 240; the object wanders a few px across it (one track).
   const path: [number, number][] = [
     [100, 230], // outside
@@ -183,23 +161,20 @@ t.test('a zone is entered and left after inertia frames', async (t) => {
 })
 
 t.test('zone labels: only the listed labels are in the zone', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      zones: {
-        yard: {
-          points: [
-            [0, 0],
-            [1, 0],
-            [1, 1],
-            [0, 1],
-          ],
-          labels: ['car'],
-          inertia: 1,
-        },
+  const z = zonesFor({
+    zones: {
+      yard: {
+        points: [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+        ],
+        labels: ['car'],
+        inertia: 1,
       },
-    }),
-  )
+    },
+  })
   t.same(
     run(z, [
       [100, 300],
@@ -211,20 +186,17 @@ t.test('zone labels: only the listed labels are in the zone', async (t) => {
 })
 
 t.test('masks and filters drop detections before tracking, and count why', async (t) => {
-  const z = new CameraZones(
-    'c',
-    cam({
-      masks: [
-        [
-          [0, 0],
-          [0.25, 0],
-          [0.25, 0.25],
-          [0, 0.25],
-        ],
+  const z = zonesFor({
+    masks: [
+      [
+        [0, 0],
+        [0.25, 0],
+        [0.25, 0.25],
+        [0, 0.25],
       ],
-      filters: { person: { min_score: 0.5, min_area: 0.001, max_area: 0.2 } },
-    }),
-  )
+    ],
+    filters: { person: { min_score: 0.5, min_area: 0.001, max_area: 0.2 } },
+  })
   const kept = z.filter(
     [
       at(50, 50), // bottom centre inside the mask
