@@ -514,6 +514,7 @@ def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None
              "mAP50_95": summary([r["final"]["mAP50_95"] for r in runs]),
              "gain_last_quarter": summary([g for g in (gain_over(r, 0.25) for r in runs) if g is not None] or [0.0]),
              "train_seconds": summary([r["train_seconds"] for r in runs]),
+             "cpu_seconds": summary([r["cpu_seconds"] for r in runs]),
              "curve": mean_curve(runs)}
         if meas:
             e["latency_ms"] = meas["latency"].get(net)
@@ -543,6 +544,7 @@ def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None
     allr = [r for v in list(runs_by.values()) + list(short_by.values()) for r in v]
     out["runs"] = len(allr)
     out["run_seconds_total"] = round(sum(r["train_seconds"] for r in allr), 1)
+    out["cpu_seconds_total"] = round(sum(r["cpu_seconds"] for r in allr), 1)
     t0 = min(dt.datetime.fromisoformat(r["started"].replace("Z", "+00:00")) for r in allr)
     t1 = max(dt.datetime.fromisoformat(r["finished"].replace("Z", "+00:00")) for r in allr)
     out["span_seconds"] = round((t1 - t0).total_seconds())
@@ -611,7 +613,10 @@ def card_block(st: dict) -> str:
             lambda e: f"{e['memory']['ort_default']['run_peak_mb']:.1f} MB")
         row("the same, memory arena and memory pattern off",
             lambda e: f"{e['memory']['ort_no_arena_no_pattern']['run_peak_mb']:.1f} MB")
-    row("training time per run (wall, incl. evaluations)", lambda e: f"{e['train_seconds']['mean'] / 3600:.2f} h")
+    row("training time per run (wall, incl. evaluations; the machine was shared in some)",
+        lambda e: f"{e['train_seconds']['mean'] / 3600:.2f} h ({e['train_seconds']['min'] / 3600:.2f}–{e['train_seconds']['max'] / 3600:.2f})")
+    # CPU time does not depend on what else ran beside the run, so it compares the networks' training cost
+    row("CPU time per run (one thread)", lambda e: f"{e['cpu_seconds']['mean'] / 3600:.2f} h")
     L.append("")
     # the curves: mean over seeds
     steps = [p["step"] for p in n[names[0]]["curve"]]
@@ -707,7 +712,8 @@ def card_block(st: dict) -> str:
                  f"{', the study itself paused' if m['study_paused'] else ''}. "
                  f"Networks exported from: " + ", ".join(f"`{k}` {n[k].get('bench_weights')}" for k in names) + ".")
     resumed = f", {st['resumed_runs']} runs resumed from a checkpoint" if st["resumed_runs"] else ""
-    L.append(f"Training: {st['runs']} runs, {st['run_seconds_total'] / 3600:.1f} h of run time in all "
+    L.append(f"Training: {st['runs']} runs, {st['run_seconds_total'] / 3600:.1f} h of run time "
+             f"({st['cpu_seconds_total'] / 3600:.1f} h of CPU time) in all "
              f"({st['span_seconds'] / 3600:.1f} h from the first start to the last finish, two at a time{resumed}) "
              f"on {st['host']['cpu']}, torch {st['host']['torch']}.")
     return "\n".join(L)
