@@ -581,6 +581,10 @@ def card_block(st: dict) -> str:
     rec = st["recipe"]
     names = [k for k in NETS if k in n]
     L = []
+    if st.get("missing"):
+        L.append(f"**Interim: the study is not finished; still to train: {', '.join(st['missing'])}. "
+                 f"The numbers and sentences below are from the runs finished so far and will change.**")
+        L.append("")
     seeds = sorted({s for e in n.values() for s in e["seeds"]})
     L.append(f"{st['runs']} runs: {', '.join(f'`{k}`' for k in names)} × seeds {', '.join(map(str, seeds))}; "
              f"{rec['steps']} steps each (warm-up {rec['warmup']}, cosine from {rec['lr']:g} to 5 %), batch {rec['batch']} "
