@@ -718,7 +718,7 @@ def card_block(st: dict) -> str:
     resumed = f", {st['resumed_runs']} runs resumed from a checkpoint" if st["resumed_runs"] else ""
     L.append(f"Training: {st['runs']} runs, {st['run_seconds_total'] / 3600:.1f} h of run time "
              f"({st['cpu_seconds_total'] / 3600:.1f} h of CPU time) in all "
-             f"({st['span_seconds'] / 3600:.1f} h from the first start to the last finish, two at a time{resumed}) "
+             f"({st['span_seconds'] / 3600:.1f} h from the first start to the last finish, gaps between working sessions included; two at a time{resumed}) "
              f"on {st['host']['cpu']}, torch {st['host']['torch']}.")
     return "\n".join(L)
 
