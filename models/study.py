@@ -617,10 +617,10 @@ def card_block(st: dict) -> str:
             lambda e: f"{e['memory']['ort_default']['run_peak_mb']:.1f} MB")
         row("the same, memory arena and memory pattern off",
             lambda e: f"{e['memory']['ort_no_arena_no_pattern']['run_peak_mb']:.1f} MB")
-    row("training time per run (wall, incl. evaluations; the machine was shared in some)",
-        lambda e: f"{e['train_seconds']['mean'] / 3600:.2f} h ({e['train_seconds']['min'] / 3600:.2f}–{e['train_seconds']['max'] / 3600:.2f})")
+    row("training time per run, h (wall, incl. evaluations; the machine was shared in some)",
+        lambda e: pm(e["train_seconds"], 1 / 3600, 2))
     # CPU time does not depend on what else ran beside the run, so it compares the networks' training cost
-    row("CPU time per run (one thread)", lambda e: f"{e['cpu_seconds']['mean'] / 3600:.2f} h")
+    row("CPU time per run, h (one thread)", lambda e: pm(e["cpu_seconds"], 1 / 3600, 2))
     L.append("")
     # the curves: mean over seeds
     steps = [p["step"] for p in n[names[0]]["curve"]]
