@@ -586,7 +586,8 @@ def card_block(st: dict) -> str:
                  f"The numbers and sentences below are from the runs finished so far and will change.**")
         L.append("")
     seeds = sorted({s for e in n.values() for s in e["seeds"]})
-    L.append(f"{st['runs']} runs: {', '.join(f'`{k}`' for k in names)} × seeds {', '.join(map(str, seeds))}; "
+    # the runs at the study's schedule; the half-length ones are counted in their own table
+    L.append(f"{sum(len(e['seeds']) for e in n.values())} runs: {', '.join(f'`{k}`' for k in names)} × seeds {', '.join(map(str, seeds))}; "
              f"{rec['steps']} steps each (warm-up {rec['warmup']}, cosine from {rec['lr']:g} to 5 %), batch {rec['batch']} "
              f"crops of {rec['crop']}×{rec['crop']}, class loss × {rec['cls_weight']:g}, stride-4 link, {rec['precision']}, "
              f"one thread per run, two runs side by side; EMA weights scored on the {rec['heldout_frames']} H.264 "
