@@ -5,8 +5,9 @@ stage pay at this scale?
   /usr/bin/python3 models/study.py status   finished runs, checkpoints, last evaluations
   /usr/bin/python3 models/study.py pause    SIGSTOP the running study (its process group)
   /usr/bin/python3 models/study.py resume   SIGCONT it
-  /usr/bin/python3 models/study.py report   measure latency and memory, write the study
-                                            section of models/metrics.json and the card's table
+  /usr/bin/python3 models/study.py report   score the runs on the test clip, measure latency and
+                                            memory, write the study section of models/metrics.json
+                                            and the card's table
 (`bash models/train.sh --study [--report | --status | --pause | --resume]` wraps these.)
 
 Three networks, the shipped recipe (stride-4 link, class loss x2, bf16 autocast where the
@@ -378,6 +379,91 @@ def export_net(net: str, runs: list, sdir: str) -> tuple:
     return out, static, src[1]
 
 
+CLIP = os.path.join(here, "clip", "shapes-clip")
+
+
+def clip_set(a) -> str:
+    """The committed test clip (models/clip/, the stream the end-to-end test plays) as a
+    data.py-layout set: decoded and scaled by GStreamer as a camera stream is, every
+    --clip-every-th frame with its ground truth. Made once per work dir."""
+    import numpy as np
+
+    from data import INPUT_H, INPUT_W, content_offset
+
+    out = os.path.join(a.work, "study", f"clip-every{a.clip_every}")
+    if os.path.exists(os.path.join(out, "labels.json")):
+        return out
+    truth = load_json(CLIP + ".json")
+    s = min(INPUT_W / truth["width"], INPUT_H / truth["height"])
+    w, h = round(truth["width"] * s), round(truth["height"] * s)
+    # the data.py layout stores the letterbox content; for the clip's 4:3 frames that is the
+    # whole input, and the scorers place it at content_offset()
+    if (w, h) != (INPUT_W, INPUT_H) or content_offset() != (0, 0):
+        raise RuntimeError(f"{CLIP}.mp4: {truth['width']}x{truth['height']} does not scale to the whole "
+                           f"{INPUT_W}x{INPUT_H} input; the clip check assumes it does")
+    tmp = out + ".partial"
+    os.makedirs(tmp, exist_ok=True)
+    raw = os.path.join(tmp, "clip.rgb")
+    subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={CLIP}.mp4", "!", "qtdemux", "!", "h264parse",
+                    "!", "avdec_h264", "!", "videoconvert", "!", "videoscale", "!",
+                    f"video/x-raw,format=RGB,width={w},height={h}", "!", "filesink", f"location={raw}"], check=True)
+    frames = np.fromfile(raw, np.uint8)
+    n = len(truth["frames"])
+    if frames.size != n * h * w * 3 or [f["index"] for f in truth["frames"]] != list(range(n)):
+        raise RuntimeError(f"{CLIP}.mp4 decoded to {frames.size / (h * w * 3):g} frames; "
+                           f"{CLIP}.json lists {n} (indices 0..{n - 1} expected)")
+    keep = list(range(0, n, a.clip_every))
+    np.save(os.path.join(tmp, "images.npy"), frames.reshape(n, h, w, 3)[keep])
+    os.remove(raw)
+    write_json(os.path.join(tmp, "labels.json"),
+               [[[o["class"], *(round(v * s, 2) for v in o["box"])] for o in truth["frames"][i]["objects"]] for i in keep])
+    os.replace(tmp, out)
+    return out
+
+
+def clip_score(onnx_path: str, clip_dir: str) -> dict:
+    """mAP of an exported network on the clip set, run by onnxruntime-node (the daemon's
+    runtime, models/tools/ort-eval.mjs) and scored by evaluate.py's metric."""
+    import numpy as np
+
+    import data
+    from evaluate import average_precision, gts_in_input, postprocess
+    from scenes import LABELS
+
+    preds_path = onnx_path[:-len(".onnx")] + ".clip-preds.npy"
+    subprocess.run(["node", os.path.join(here, "tools", "ort-eval.mjs"), onnx_path, clip_dir, preds_path],
+                   check=True, capture_output=True, text=True)
+    _, labels = data.load(clip_dir)
+    res = average_precision([postprocess(p) for p in np.load(preds_path)], gts_in_input(labels), len(LABELS))
+    os.remove(preds_path)
+    return {"mAP50": round(res["mAP50"], 4), "mAP50_95": round(res["mAP50_95"], 4), "frames": len(labels),
+            "objects": int(sum(len(t) for t in labels))}
+
+
+def score_clips(a) -> dict:
+    """The clip check: every finished run at the study's schedule whose final checkpoint this
+    machine has, and that has no clip score yet, is exported and scored on the clip; the
+    score goes into its result file (committed, so it outlives the checkpoint). The shipped
+    model is scored the same way, as the reference. Returns the shipped model's score."""
+    from export import export
+
+    cdir = clip_set(a)
+    every = {"every": a.clip_every, "runtime": "onnxruntime-node"}
+    for p in sorted(glob.glob(os.path.join(a.results, "*-s*.json"))):
+        r = load_json(p)
+        name = os.path.basename(p)[:-len(".json")]
+        ck = os.path.join(a.work, "study", name + ".pt")
+        if r["recipe"]["steps"] != a.steps or r.get("clip", {}).get("every") == a.clip_every or not os.path.exists(ck):
+            continue
+        onnx_path = os.path.join(a.work, "study", f"{name}.clip.onnx")
+        export(ck, onnx_path)
+        r["clip"] = {**clip_score(onnx_path, cdir), **every, "scored": now()}
+        write_json(p, r)
+        log(f"clip: {name} mAP50 {r['clip']['mAP50']:.4f} mAP50_95 {r['clip']['mAP50_95']:.4f}")
+    shipped = os.path.join(here, "csp-shapes.onnx")
+    return {**clip_score(shipped, cdir), **every, "model": os.path.relpath(shipped, root)}
+
+
 def onnx_liveness(path: str) -> dict:
     """Activation memory of the exported graph at batch 1, framework-independent: walk the
     nodes in graph order, allocate each output, free each tensor after its last consumer.
@@ -503,7 +589,9 @@ def gain_over(run: dict, frac: float):
     return run["final"]["mAP50"] - before[-1]["mAP50"] if before else None
 
 
-def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None) -> dict:
+def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None, clip: dict | None = None) -> dict:
+    """clip: the shipped model's score on the clip set (score_clips); the runs' own clip
+    scores count only when they were made the same way (same frame stride)."""
     out = {"nets": {}}
     for net, runs in runs_by.items():
         r0 = runs[0]
@@ -516,6 +604,11 @@ def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None
              "train_seconds": summary([r["train_seconds"] for r in runs]),
              "cpu_seconds": summary([r["cpu_seconds"] for r in runs]),
              "curve": mean_curve(runs)}
+        clipped = [r for r in runs if clip and r.get("clip", {}).get("every") == clip["every"]]
+        if clipped:
+            e["clip_seeds"] = [r["seed"] for r in clipped]
+            e["clip_mAP50"] = summary([r["clip"]["mAP50"] for r in clipped])
+            e["clip_mAP50_95"] = summary([r["clip"]["mAP50_95"] for r in clipped])
         if meas:
             e["latency_ms"] = meas["latency"].get(net)
             e["memory"] = meas["memory"].get(net)
@@ -549,6 +642,9 @@ def study_section(runs_by: dict, meas: dict | None, short_by: dict | None = None
     t1 = max(dt.datetime.fromisoformat(r["finished"].replace("Z", "+00:00")) for r in allr)
     out["span_seconds"] = round((t1 - t0).total_seconds())
     out["resumed_runs"] = sum(bool(r["resumed"]) for r in allr)
+    if clip:
+        out["clip"] = {"shipped": clip, "every": clip["every"], "frames": clip["frames"], "objects": clip["objects"],
+                       "source": os.path.relpath(CLIP + ".mp4", root)}
     if meas:
         out["measured"] = meas["conditions"]
     return out
@@ -574,6 +670,55 @@ def pm(s: dict, scale: float = 100, nd: int = 1) -> str:
 def separated(x: dict, y: dict) -> bool:
     """The seeds' ranges do not overlap: every seed of one network beats every seed of the other."""
     return x["min"] > y["max"] or y["min"] > x["max"]
+
+
+def every_nth(k: int) -> str:
+    return "every frame" if k == 1 else f"every {k}{ {2: 'nd', 3: 'rd'}.get(k, 'th')} frame"
+
+
+def standing(x: dict | None, y: dict | None) -> tuple:
+    """How network x's seeds stand against y's on one metric: the text for the card, and
+    whether x is clearly better (see shipped_sentence)."""
+    if not x or not y:
+        return "not scored", False
+    d = (x["mean"] - y["mean"]) * 100
+    if min(x["n"], y["n"]) < 2:
+        return f"{d:+.1f} (one seed on a side: no spread to judge it by)", False
+    if not separated(x, y):
+        return f"{d:+.1f}, within the seed spread", False
+    return f"{d:+.1f}, {'ahead' if d > 0 else 'behind'} in every seed", d >= MIN_GAIN_POINTS
+
+
+# A replacement must be better by a margin a user would notice and larger than the spread
+# between seeds of one network (about a point here), and must not cost
+# more computation than the shipped network (counted FLOPs, with room for the width search's
+# rounding): the plain twin's extra FLOPs make it a larger model, a different trade.
+MIN_GAIN_POINTS = 1.0
+FLOPS_TOLERANCE = 1.02
+
+
+def shipped_sentence(n: dict) -> str:
+    """The issue's rule for the shipped model, applied to the numbers: a network replaces the
+    CSP network only if it is clearly better on the held-out set and on the test clip (every
+    seed ahead of every CSP seed, by at least MIN_GAIN_POINTS of mAP@0.5 on average), at no
+    more than FLOPS_TOLERANCE x its FLOPs."""
+    c = n["csp"]
+    parts, winners = [], []
+    for k in ("plain", "plain-narrow"):
+        if k not in n:
+            continue
+        e = n[k]
+        ratio = e["conv_macs"] / c["conv_macs"]
+        (ho, ho_ok), (cl, cl_ok) = standing(e["mAP50"], c["mAP50"]), standing(e.get("clip_mAP50"), c.get("clip_mAP50"))
+        parts.append(f"`{k}` ({ratio:.2f}× the FLOPs): held-out {ho}; test clip {cl}")
+        if ratio <= FLOPS_TOLERANCE and ho_ok and cl_ok:
+            winners.append(k)
+    verdict = (f"`{winners[0]}` meets that rule: the shipped model, its card, manifest and thresholds should move to it."
+               if winners else "No network meets that rule, so the shipped model stays the CSP network.")
+    return (f"- **Shipped model.** A network replaces the shipped one only if it is clearly better on the held-out "
+            f"set and on the test clip (every seed ahead of every CSP seed, by at least {MIN_GAIN_POINTS:g} point of "
+            f"mAP@0.5 on average) at no more than {FLOPS_TOLERANCE:.2f}× its FLOPs. mAP@0.5 against CSP, in points: "
+            f"{'; '.join(parts)}. {verdict}")
 
 
 def card_block(st: dict) -> str:
@@ -608,6 +753,10 @@ def card_block(st: dict) -> str:
     row("**mAP@0.5**", lambda e: pm(e["mAP50"]))
     row("mAP@0.5:0.95", lambda e: pm(e["mAP50_95"]))
     row("mAP@0.5 gained over the last quarter", lambda e: pm(e["gain_last_quarter"]))
+    cl = st.get("clip")
+    if cl:
+        row(f"mAP@0.5 on the test clip ({cl['frames']} frames, onnxruntime-node)",
+            lambda e: f"{pm(e['clip_mAP50'])}, seed{'s' if len(e['clip_seeds']) > 1 else ''} {', '.join(map(str, e['clip_seeds']))}" if "clip_mAP50" in e else "–")
     if "latency_ms" in (c or {}):
         for t in sorted(c["latency_ms"]):
             row(f"onnxruntime CPU, {t} thread{'s' if t != '1' else ''}: median (range) of {st['measured']['rounds']} rounds",
@@ -623,6 +772,14 @@ def card_block(st: dict) -> str:
     # CPU time does not depend on what else ran beside the run, so it compares the networks' training cost
     row("CPU time per run, h (one thread)", lambda e: pm(e["cpu_seconds"], 1 / 3600, 2))
     L.append("")
+    if cl:
+        L.append(f"Test clip: {every_nth(cl['every'])} of `{cl['source']}` ({cl['frames']} frames, {cl['objects']} objects; "
+                 f"the stream of the end-to-end test), decoded and scaled by GStreamer as a camera stream is, each run's "
+                 f"final EMA weights exported to ONNX and run by onnxruntime-node, the daemon's runtime. Only runs whose "
+                 f"checkpoint was on the machine when the report ran are scored (their seeds are listed); the score is kept "
+                 f"in the run's result file. The shipped model (`{cl['shipped']['model']}`, the same network trained "
+                 f"longer) scores {cl['shipped']['mAP50'] * 100:.1f} there.")
+        L.append("")
     # the curves: mean over seeds
     steps = [p["step"] for p in n[names[0]]["curve"]]
     for k in names[1:]:
@@ -698,6 +855,8 @@ def card_block(st: dict) -> str:
             s += (f" Doubling the schedule from {sc['csp'][0]['steps']} to {rec['steps']} steps (seed {sc['csp'][0]['seed']}) "
                   f"moved CSP's difference to {' and to '.join(moves)} points.")
         L.append(s)
+    if c and "clip_mAP50" in c:
+        L.append(shipped_sentence(n))
     if c and "memory" in c and "plain" in n:
         parts = []
         for k in ("plain", "plain-narrow"):
@@ -772,8 +931,11 @@ def cmd_report(a) -> int:
     missing = [name for _, _, _, name in planned_runs(a) if not os.path.exists(os.path.join(a.results, name + ".json"))]
     if missing:
         print(f"study: not finished yet, missing {', '.join(missing)}; reporting what there is")
+    clip = None if a.no_clip else score_clips(a)
+    if clip:
+        runs_by, short_by = load_results(a.results, a.steps)  # with the clip scores just added
     meas = None if a.no_measure else measure(a, runs_by)
-    st = study_section(runs_by, meas, short_by)
+    st = study_section(runs_by, meas, short_by, clip)
     st["missing"] = missing
     if a.metrics:
         m = load_json(a.metrics) if os.path.exists(a.metrics) else {}
@@ -824,6 +986,9 @@ def main(argv=None) -> int:
     ap.add_argument("--card", help="model card whose study block is rewritten (report)")
     ap.add_argument("--plot", help="PNG of the curves (report)")
     ap.add_argument("--no-measure", action="store_true", help="report: tables from the results only, no latency/memory")
+    ap.add_argument("--no-clip", action="store_true", help="report: skip the test-clip check")
+    ap.add_argument("--clip-every", type=int, default=3,
+                    help="report: score every Nth frame of the test clip (3, as the CI accuracy test does)")
     ap.add_argument("--threads", default="1,2", help="report: onnxruntime intra-op thread counts")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--bench-runs", type=int, default=200)

@@ -190,7 +190,7 @@ fi
 if [ "$smoke" = 1 ]; then
   cp "$here/README.md" "$work/README.md"
   "$py" "$here/study.py" "${sargs[@]}" report --metrics "$metrics" --card "$work/README.md" \
-    --plot "$work/curves.png" --rounds 1 --bench-runs 3 --mem-runs 2 --mem-repeats 1 --idle-probe-s 0.2 \
+    --plot "$work/curves.png" --rounds 1 --bench-runs 3 --mem-runs 2 --mem-repeats 1 --idle-probe-s 0.2 --clip-every 45 \
     2> >(grep -v -i 'warn\|_C\._jit' >&2)
 fi
 echo "[train.sh] metrics: $metrics"

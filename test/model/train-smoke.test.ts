@@ -67,6 +67,9 @@ t.test('train.sh --smoke trains, exports and scores', async (t) => {
     const r = JSON.parse(fs.readFileSync(file, 'utf8'))
     t.equal(r.curve.at(-1).step, 6, `${net}: curve reaches the last step`)
     t.ok(r.resumed, `${net}: the run was resumed from its checkpoint`)
+    // the report's clip check: every 45th frame of the 675-frame test clip
+    t.equal(r.clip?.frames, 15, `${net}: scored on the test clip`)
+    t.ok(r.clip.mAP50 >= 0 && r.clip.mAP50 <= 1, `${net}: clip mAP@0.5 ${r.clip.mAP50}`)
   }
   const study = metrics.study.nets
   const ratio = study['plain-narrow'].conv_macs / study.csp.conv_macs
@@ -87,5 +90,15 @@ t.test('train.sh --smoke trains, exports and scores', async (t) => {
     card,
     /<!-- study:begin[^\n]*-->\n3 runs: [^]*\| \*\*mAP@0\.5\*\* \|[^]*<!-- study:end -->/,
     'card block written',
+  )
+  // the shipped model on the same frames: the reference the clip scores are read against
+  t.ok(
+    metrics.study.clip.shipped.mAP50 > 0.8,
+    `shipped model on the clip: ${metrics.study.clip.shipped.mAP50}`,
+  )
+  t.match(
+    card,
+    /- \*\*Shipped model\.\*\* [^\n]*the shipped model stays the CSP network\./,
+    'rule for the shipped model applied',
   )
 })
