@@ -1,7 +1,7 @@
 """The CSP-vs-plain study (models/README.md, "CSP vs plain"): does the cross stage partial
 stage pay at this scale?
 
-  /usr/bin/python3 models/study.py run      train every missing run, two at a time, resumably
+  /usr/bin/python3 models/study.py run      train every missing run, --jobs at a time (2), resumably
   /usr/bin/python3 models/study.py status   finished runs, checkpoints, last evaluations
   /usr/bin/python3 models/study.py pause    SIGSTOP the running study (its process group)
   /usr/bin/python3 models/study.py resume   SIGCONT it
@@ -735,7 +735,7 @@ def card_block(st: dict) -> str:
     L.append(f"{sum(len(e['seeds']) for e in n.values())} runs: {', '.join(f'`{k}`' for k in names)} × seeds {', '.join(map(str, seeds))}; "
              f"{rec['steps']} steps each (warm-up {rec['warmup']}, cosine from {rec['lr']:g} to 5 %), batch {rec['batch']} "
              f"crops of {rec['crop']}×{rec['crop']}, class loss × {rec['cls_weight']:g}, stride-4 link, {rec['precision']}, "
-             f"one thread per run, two runs side by side; EMA weights scored on the {rec['heldout_frames']} H.264 "
+             f"one thread per run, several runs side by side (`--jobs`, 2 by default); EMA weights scored on the {rec['heldout_frames']} H.264 "
              f"held-out frames every {rec['eval_every']} steps. Mean ± sample standard deviation over the seeds, "
              f"(min–max) in brackets; mAP in points.")
     L.append("")
@@ -884,7 +884,7 @@ def card_block(st: dict) -> str:
     resumed = f", {st['resumed_runs']} runs resumed from a checkpoint" if st["resumed_runs"] else ""
     L.append(f"Training: {st['runs']} runs, {st['run_seconds_total'] / 3600:.1f} h of run time "
              f"({st['cpu_seconds_total'] / 3600:.1f} h of CPU time) in all "
-             f"({st['span_seconds'] / 3600:.1f} h from the first start to the last finish, gaps between working sessions included; two at a time{resumed}) "
+             f"({st['span_seconds'] / 3600:.1f} h from the first start to the last finish, gaps between working sessions included{resumed}) "
              f"on {st['host']['cpu']}, torch {st['host']['torch']}.")
     return "\n".join(L)
 
