@@ -424,20 +424,15 @@ def clip_set(a) -> str:
 def clip_score(onnx_path: str, clip_dir: str) -> dict:
     """mAP of an exported network on the clip set, run by onnxruntime-node (the daemon's
     runtime, models/tools/ort-eval.mjs) and scored by evaluate.py's metric."""
-    import numpy as np
-
-    import data
-    from evaluate import average_precision, gts_in_input, postprocess
-    from scenes import LABELS
+    import evaluate
 
     preds_path = onnx_path[:-len(".onnx")] + ".clip-preds.npy"
     subprocess.run(["node", os.path.join(here, "tools", "ort-eval.mjs"), onnx_path, clip_dir, preds_path],
                    check=True, capture_output=True, text=True)
-    _, labels = data.load(clip_dir)
-    res = average_precision([postprocess(p) for p in np.load(preds_path)], gts_in_input(labels), len(LABELS))
+    res = evaluate.main(["--preds", preds_path, "--data", clip_dir])
     os.remove(preds_path)
-    return {"mAP50": round(res["mAP50"], 4), "mAP50_95": round(res["mAP50_95"], 4), "frames": len(labels),
-            "objects": int(sum(len(t) for t in labels))}
+    return {"mAP50": round(res["mAP50"], 4), "mAP50_95": round(res["mAP50_95"], 4), "frames": res["frames"],
+            "objects": res["objects"]}
 
 
 def score_clips(a) -> dict:
